@@ -1,0 +1,12 @@
+# Production image: gunicorn serves the app, whitenoise the static files.
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+COPY . .
+RUN pip install -e . \
+ && python scripts/compile_messages.py \
+ && DJANGO_DEBUG=1 python manage.py collectstatic --no-input \
+ && useradd --system --home /app chengyi && mkdir -p /app/var && chown -R chengyi /app/var
+USER chengyi
+EXPOSE 8000
+CMD ["gunicorn", "tracker.wsgi:application", "--config", "tracker/gunicorn.conf.py"]

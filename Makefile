@@ -1,0 +1,76 @@
+# Chengyi Tracker — `make run` serves the site, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+# The suite runs on the machine's PostgreSQL and Redis (its own database and Redis DB number).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/chengyi
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
+
+# `make run`: embedded defaults — SQLite file, filesystem broker, mail printed to the console.
+RUN_ENV := DJANGO_DEBUG=1 CHENGYI_DEMO=1 DJANGO_SETTINGS_MODULE=tracker.settings
+
+.PHONY: run test lint format messages makemessages fixtures bench services install clean compose-check
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+messages: $(STAMP)
+	$(PY) scripts/compile_messages.py
+
+makemessages: $(STAMP)
+	$(RUN_ENV) $(PY) manage.py makemessages -l zh_Hans -l en --no-location --no-obsolete \
+	  --ignore ".venv/*" --ignore "static/*" --ignore "bench/*" --ignore "tests/*" --ignore "scripts/*"
+	$(MAKE) messages
+
+fixtures: $(STAMP)
+	$(PY) scripts/build_agreement_fixture.py
+
+run: $(STAMP) messages
+	mkdir -p var/broker/out var/broker/processed var/mail
+	$(RUN_ENV) $(PY) manage.py migrate --no-input
+	$(RUN_ENV) $(PY) manage.py setup_site --demo
+	@echo
+	@echo "  Chengyi Tracker: http://127.0.0.1:$(PORT)/   (Ctrl-C stops the server, worker and beat)"
+	@echo "  Sign in as admin, cd_coordinator, yb_coordinator, supervisor or leader; password: $${DEMO_PASSWORD:-chengyi-demo}"
+	@echo
+	$(RUN_ENV) PORT=$(PORT) PY=$(PY) scripts/run_dev.sh
+
+services:
+	scripts/ensure_services.sh
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Validates docker-compose.yml (keys, types, env file) without a Docker engine, using
+# .env.example as the .env a deployment would have.
+compose-check:
+	@d=$$(mktemp -d) && cp docker-compose.yml Dockerfile $$d/ && cp .env.example $$d/.env \
+	  && (cd $$d && docker-compose config -q); rc=$$?; rm -rf $$d; exit $$rc
+	@echo "docker-compose.yml is valid"
+
+test: $(STAMP) messages services lint compose-check
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) \
+	DJANGO_SECRET_KEY=test-only-secret DJANGO_ALLOWED_HOSTS=localhost,127.0.0.1,testserver \
+	DJANGO_ALLOW_ASYNC_UNSAFE=true \
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP) messages services
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var staticfiles db.sqlite3*

@@ -1,0 +1,209 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    Agreement,
+    ConsultationMechanism,
+    CooperationItem,
+    Meeting,
+    Membership,
+    Milestone,
+    Notification,
+    Organization,
+    Profile,
+    Reminder,
+    StatusUpdate,
+)
+
+
+class ChangeReasonAdmin(SimpleHistoryAdmin):
+    """Records the admin user and a reason on every history row made in the admin."""
+
+    def save_model(self, request, obj, form, change):
+        obj._change_reason = _("Edited in the admin") if change else _("Created in the admin")
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Organization)
+class OrganizationAdmin(ChangeReasonAdmin):
+    list_display = ["name_zh", "name_en", "short_name_zh", "city", "kind"]
+    list_filter = ["city", "kind"]
+    search_fields = ["name_zh", "name_en", "short_name_zh", "short_name_en", "code"]
+    ordering = ["city", "name_zh"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(ChangeReasonAdmin):
+    list_display = ["user", "organization", "role", "title"]
+    list_filter = ["role", "organization__city"]
+    search_fields = ["user__username", "user__first_name", "organization__name_zh"]
+    autocomplete_fields = ["user", "organization"]
+    list_select_related = ["user", "organization"]
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "language"]
+    search_fields = ["user__username"]
+    readonly_fields = ["calendar_token"]
+
+
+@admin.register(Agreement)
+class AgreementAdmin(ChangeReasonAdmin):
+    list_display = ["code", "short_title_zh", "short_title_en", "signed_on", "date_precision"]
+    search_fields = ["title_zh", "title_en", "short_title_zh", "short_title_en", "code"]
+    filter_horizontal = ["parties", "predecessors"]
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+    fields = ["title_zh", "title_en", "due_date", "done_date", "sort_order"]
+
+
+class StatusUpdateInline(admin.StackedInline):
+    model = StatusUpdate
+    extra = 0
+    fields = [
+        ("author", "organization", "reported_at"),
+        ("status", "health", "progress"),
+        "narrative",
+        "risks",
+        "next_steps",
+    ]
+    autocomplete_fields = ["author", "organization"]
+    show_change_link = True
+
+
+class SubItemInline(admin.TabularInline):
+    model = CooperationItem
+    fk_name = "parent"
+    extra = 0
+    fields = ["code", "title_zh", "status", "health", "progress", "weight"]
+    show_change_link = True
+    verbose_name = _("sub-item")
+    verbose_name_plural = _("sub-items")
+
+
+@admin.register(CooperationItem)
+class CooperationItemAdmin(ChangeReasonAdmin):
+    list_display = [
+        "code",
+        "title_zh",
+        "title_en",
+        "category",
+        "chengdu_lead",
+        "yibin_lead",
+        "status",
+        "health",
+        "progress",
+        "target_date",
+    ]
+    list_filter = [
+        "category",
+        "status",
+        "health",
+        "agreement",
+        ("chengdu_lead", admin.RelatedOnlyFieldListFilter),
+        ("yibin_lead", admin.RelatedOnlyFieldListFilter),
+        "chengdu_lead__city",
+    ]
+    search_fields = ["code", "title_zh", "title_en", "description_zh", "description_en"]
+    list_select_related = ["chengdu_lead", "yibin_lead"]
+    autocomplete_fields = [
+        "parent",
+        "chengdu_lead",
+        "yibin_lead",
+        "co_owners",
+        "responsible_people",
+    ]
+    readonly_fields = ["version", "created_at", "updated_at"]
+    inlines = [SubItemInline, MilestoneInline, StatusUpdateInline]
+    fieldsets = [
+        (None, {"fields": ["agreement", "category", "code", "parent", "sort_order", "weight"]}),
+        (_("Titles"), {"fields": ["title_zh", "title_en", "description_zh", "description_en"]}),
+        (
+            _("Owners"),
+            {"fields": ["chengdu_lead", "yibin_lead", "co_owners", "responsible_people"]},
+        ),
+        (_("Progress"), {"fields": ["status", "health", "progress", "start_date", "target_date"]}),
+        (_("Source"), {"fields": ["source_meeting", "source_note"]}),
+        (_("Record"), {"fields": ["version", "created_at", "updated_at"]}),
+    ]
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(ChangeReasonAdmin):
+    list_display = ["title_zh", "item", "due_date", "done_date"]
+    list_filter = ["item__category"]
+    search_fields = ["title_zh", "title_en", "item__code"]
+    list_select_related = ["item"]
+    autocomplete_fields = ["item"]
+
+
+@admin.register(StatusUpdate)
+class StatusUpdateAdmin(ChangeReasonAdmin):
+    list_display = ["item", "author", "organization", "status", "health", "progress", "reported_at"]
+    list_filter = ["status", "health", "organization__city"]
+    search_fields = ["item__code", "item__title_zh", "narrative"]
+    list_select_related = ["item", "author", "organization"]
+    autocomplete_fields = ["item", "author", "organization"]
+    date_hierarchy = "reported_at"
+
+
+@admin.register(ConsultationMechanism)
+class ConsultationMechanismAdmin(ChangeReasonAdmin):
+    list_display = ["name_zh", "name_en", "tier", "recurrence", "first_host_city", "is_active"]
+    filter_horizontal = ["participant_organizations", "participants"]
+
+
+class ReminderInline(admin.TabularInline):
+    model = Reminder
+    extra = 0
+    fields = ["kind", "recipient", "due_at", "state", "attempts", "last_error", "sent_at"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Meeting)
+class MeetingAdmin(ChangeReasonAdmin):
+    list_display = ["mechanism", "sequence", "starts_at", "host_city", "state"]
+    list_filter = ["mechanism", "state", "host_city"]
+    search_fields = ["agenda", "minutes", "decisions", "location"]
+    list_select_related = ["mechanism"]
+    date_hierarchy = "starts_at"
+    inlines = [ReminderInline]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ChangeReasonAdmin):
+    list_display = [
+        "kind",
+        "recipient",
+        "meeting",
+        "item",
+        "due_at",
+        "state",
+        "attempts",
+        "last_error",
+        "sent_at",
+    ]
+    list_filter = ["state", "kind", "channel"]
+    search_fields = ["key", "recipient__username", "last_error"]
+    list_select_related = ["recipient", "meeting__mechanism", "item"]
+    date_hierarchy = "due_at"
+    readonly_fields = ["key", "claimed_at", "claimed_by", "sent_at", "created_at"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["title", "user", "created_at", "read_at"]
+    search_fields = ["title", "user__username"]
+    list_select_related = ["user"]

@@ -1,0 +1,3 @@
+def navigation(request):
+    """Values every page's header needs."""
+    return {}

@@ -1,0 +1,17 @@
+from .items import Agreement, CooperationItem, Milestone, StatusUpdate
+from .meetings import ConsultationMechanism, Meeting, Notification, Reminder
+from .organizations import Membership, Organization, Profile
+
+__all__ = [
+    "Agreement",
+    "ConsultationMechanism",
+    "CooperationItem",
+    "Meeting",
+    "Membership",
+    "Milestone",
+    "Notification",
+    "Organization",
+    "Profile",
+    "Reminder",
+    "StatusUpdate",
+]

@@ -1,0 +1,257 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cooperation.choices import (
+    Category,
+    Channel,
+    City,
+    MeetingState,
+    ReminderKind,
+    ReminderState,
+    Tier,
+)
+
+from .base import BilingualMixin, HistoricalRecords
+from .items import CooperationItem
+from .organizations import Organization
+
+
+def default_reminder_offsets() -> list[int]:
+    return [14, 3, 1]
+
+
+def default_scope() -> list[str]:
+    return [c.value for c in Category]
+
+
+class ConsultationMechanism(BilingualMixin, models.Model):
+    """One of the agreement's standing consultations and how often it meets."""
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    tier = models.CharField(_("tier"), max_length=32, choices=Tier.choices, unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=300, blank=True)
+    agreement = models.ForeignKey(
+        "cooperation.Agreement",
+        on_delete=models.PROTECT,
+        related_name="mechanisms",
+        verbose_name=_("agreement"),
+    )
+    recurrence = models.CharField(
+        _("recurrence rule"),
+        max_length=200,
+        help_text=_("An RFC 5545 rule, e.g. FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=15."),
+    )
+    anchor_date = models.DateField(
+        _("first date"), help_text=_("The recurrence counts from this date.")
+    )
+    default_time = models.TimeField(_("default time of day"), default=datetime.time(9, 30))
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), default=120)
+    first_host_city = models.CharField(
+        _("first host city"),
+        max_length=16,
+        choices=City.choices,
+        default=City.CHENGDU,
+        help_text=_("Chengdu and Yibin take turns; this city hosts meeting number 1."),
+    )
+    participant_organizations = models.ManyToManyField(
+        Organization,
+        related_name="mechanisms",
+        blank=True,
+        verbose_name=_("participating organisations"),
+    )
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="mechanisms",
+        blank=True,
+        verbose_name=_("participants"),
+    )
+    reminder_offsets_days = models.JSONField(
+        _("reminder offsets (days before)"), default=default_reminder_offsets
+    )
+    status_call_offset_days = models.PositiveSmallIntegerField(
+        _("status call (days before)"), default=21
+    )
+    scope_categories = models.JSONField(_("categories in scope"), default=default_scope)
+    is_active = models.BooleanField(_("active"), default=True)
+    source_note = models.TextField(_("source and confidence"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("consultation mechanism")
+        verbose_name_plural = _("consultation mechanisms")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.localized("name")
+
+    def get_absolute_url(self) -> str:
+        return reverse("cooperation:meeting_list") + f"?mechanism={self.pk}"
+
+
+class Meeting(models.Model):
+    mechanism = models.ForeignKey(
+        ConsultationMechanism,
+        on_delete=models.PROTECT,
+        related_name="meetings",
+        verbose_name=_("mechanism"),
+    )
+    sequence = models.PositiveIntegerField(_("number"))
+    starts_at = models.DateTimeField(_("starts at"), db_index=True)
+    planned_for = models.DateField(
+        _("date by the rule"), help_text=_("The date the recurrence rule gives, before holidays.")
+    )
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    host_city = models.CharField(_("host city"), max_length=16, choices=City.choices)
+    state = models.CharField(
+        _("state"), max_length=16, choices=MeetingState.choices, default=MeetingState.PLANNED
+    )
+    agenda = models.TextField(_("agenda"), blank=True)
+    minutes = models.TextField(_("minutes"), blank=True)
+    decisions = models.TextField(_("decisions"), blank=True)
+    manually_scheduled = models.BooleanField(
+        _("set by a person"),
+        default=False,
+        help_text=_("Planning never moves a meeting that a person confirmed or rescheduled."),
+    )
+    holiday_data_missing = models.BooleanField(
+        _("holiday data missing"),
+        default=False,
+        help_text=_("No official holiday calendar for that year: only weekends were avoided."),
+    )
+    briefing_snapshot = models.JSONField(_("frozen briefing pack"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at", "briefing_snapshot"])
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mechanism", "sequence"],
+                name="meeting_unique_sequence",
+                violation_error_message=_("This mechanism already has a meeting with that number."),
+            )
+        ]
+        indexes = [models.Index(fields=["state", "starts_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.mechanism} #{self.sequence}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cooperation:meeting_detail", args=[self.pk])
+
+    @property
+    def ends_at(self) -> datetime.datetime:
+        return self.starts_at + datetime.timedelta(minutes=self.mechanism.duration_minutes)
+
+
+class Reminder(models.Model):
+    """The outbox: one row per message to send, claimed atomically, sent at most once."""
+
+    key = models.CharField(
+        _("key"),
+        max_length=200,
+        unique=True,
+        help_text=_("What makes this one reminder: kind, subject, recipient and slot."),
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=ReminderKind.choices)
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=Channel.choices, default=Channel.EMAIL
+    )
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        verbose_name=_("meeting"),
+    )
+    item = models.ForeignKey(
+        CooperationItem,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        verbose_name=_("item"),
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        verbose_name=_("recipient"),
+    )
+    due_at = models.DateTimeField(_("due at"))
+    state = models.CharField(
+        _("state"), max_length=16, choices=ReminderState.choices, default=ReminderState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    claimed_by = models.CharField(_("claimed by"), max_length=200, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    context = models.JSONField(_("context"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    history = HistoricalRecords(excluded_fields=["claimed_at", "claimed_by"])
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        indexes = [
+            models.Index(fields=["state", "due_at"], name="reminder_due_idx"),
+            models.Index(fields=["meeting", "kind"]),
+            models.Index(fields=["item", "kind", "due_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(meeting__isnull=False) | Q(item__isnull=False),
+                name="reminder_has_subject",
+                violation_error_message=_("A reminder is about a meeting or an item."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.recipient} @ {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class Notification(models.Model):
+    """An in-app message in a user's notification list."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    reminder = models.OneToOneField(
+        Reminder, on_delete=models.SET_NULL, null=True, blank=True, related_name="notification"
+    )
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,245 @@
+"""Every write to tracked data. Views, tasks and commands call these; nothing else saves.
+
+Each service is keyword-only, atomic, sets the acting user and a change reason on the
+history row, and saves only the fields that changed, so a save that changes nothing adds no
+history row.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .choices import Health, Status, is_transition_allowed
+from .models import CooperationItem, Membership, Milestone, StatusUpdate
+
+User = get_user_model()
+
+
+def system_user():
+    """The named user that commands and tasks act as in the history."""
+    user, _created = User.objects.get_or_create(
+        username=settings.CHENGYI_SYSTEM_USERNAME,
+        defaults={"is_active": False, "first_name": "System", "last_name": "成宜"},
+    )
+    return user
+
+
+def tracked_save(instance, *, user, reason: str, fields: dict | None = None) -> list[str]:
+    """Apply ``fields`` to ``instance`` and save only what changed, with history attribution.
+
+    Returns the names of the fields that changed; saves nothing when that list is empty.
+    """
+    changed = []
+    for name, value in (fields or {}).items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed.append(name)
+    if instance.pk is not None and not changed:
+        return []
+    instance._history_user = user or system_user()
+    instance._change_reason = reason[:100]
+    if instance.pk is None:
+        instance.full_clean()
+        instance.save()
+    else:
+        instance.full_clean(
+            exclude=[f.name for f in instance._meta.fields if f.name not in changed]
+        )
+        update_fields = list(changed)
+        if any(f.name == "updated_at" for f in instance._meta.fields):
+            update_fields.append("updated_at")
+        instance.save(update_fields=update_fields)
+    return changed
+
+
+def check_status_transition(*, current: str, new: str) -> None:
+    """The one place that enforces the transition table in ``choices.py``."""
+    if new not in Status.values:
+        raise ValidationError({"status": _("Unknown status.")}, code="invalid_status")
+    if not is_transition_allowed(current, new):
+        raise ValidationError(
+            {
+                "status": _("The status cannot change from “%(current)s” to “%(new)s”.")
+                % {"current": Status(current).label, "new": Status(new).label}
+            },
+            code="illegal_transition",
+        )
+
+
+def item_change_status(*, item: CooperationItem, status: str, user, reason: str = "") -> None:
+    check_status_transition(current=item.status, new=status)
+    fields = {"status": status}
+    if status == Status.COMPLETED:
+        fields["progress"] = 100
+    item_update(item=item, user=user, reason=reason or _("Status changed"), fields=fields)
+
+
+def item_update(*, item: CooperationItem, user, reason: str, fields: dict) -> list[str]:
+    """Change an item's fields; a status change goes through the transition table.
+
+    Every change bumps ``version``, the token that forms use to detect a lost update.
+    """
+    changed = {name: value for name, value in fields.items() if getattr(item, name) != value}
+    if not changed:
+        return []
+    if "status" in changed:
+        check_status_transition(current=item.status, new=changed["status"])
+    with transaction.atomic():
+        tracked_save(
+            item, user=user, reason=reason, fields={**changed, "version": item.version + 1}
+        )
+    return list(changed)
+
+
+class StaleFormError(Exception):
+    """The item changed after the form was opened."""
+
+    def __init__(self, *, changed_by: str, changed_at: datetime.datetime, fields: list[str]):
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+        self.fields = fields
+        super().__init__(f"item changed by {changed_by} at {changed_at}")
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    status: str
+    health: str
+    progress: int
+    narrative: str = ""
+    risks: str = ""
+    next_steps: str = ""
+    milestones_done: tuple[int, ...] = ()
+
+
+def _stale_form_error(item: CooperationItem) -> StaleFormError:
+    """Who changed the item last, when, and which fields: from its history and reports."""
+    latest = item.history.select_related("history_user").order_by("-history_date").first()
+    report = item.status_updates.select_related("author").order_by("-reported_at").first()
+    fields: list[str] = []
+    if report is not None and (latest is None or report.reported_at >= latest.history_date):
+        author, when = report.author, report.reported_at
+    elif latest is not None:
+        author, when = latest.history_user, latest.history_date
+        if latest.prev_record is not None:
+            fields = [c.field for c in latest.diff_against(latest.prev_record).changes]
+    else:
+        author, when = None, item.updated_at
+    who = (author.get_full_name() or author.username) if author else _("unknown")
+    return StaleFormError(changed_by=who, changed_at=when, fields=fields)
+
+
+def validate_status_report(*, item: CooperationItem, report: StatusReport) -> None:
+    errors: dict[str, list[str]] = {}
+    try:
+        check_status_transition(current=item.status, new=report.status)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if not 0 <= report.progress <= 100:
+        errors.setdefault("progress", []).append(_("Progress must be between 0 and 100."))
+    if report.status == Status.COMPLETED:
+        if report.progress != 100:
+            errors.setdefault("progress", []).append(_("A completed item must have progress 100."))
+        open_milestones = item.milestones.filter(done_date__isnull=True).exclude(
+            pk__in=report.milestones_done
+        )
+        if open_milestones.exists():
+            errors.setdefault("status", []).append(
+                _("An item with open milestones cannot be completed: %(titles)s.")
+                % {"titles": "、".join(m.title for m in open_milestones)}
+            )
+    if report.health in (Health.AT_RISK, Health.OFF_TRACK) and not report.narrative.strip():
+        errors.setdefault("narrative", []).append(
+            _("Explain the situation when the item is at risk or off track.")
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def status_report_submit(
+    *, item: CooperationItem, user, report: StatusReport, expected_version: int | None = None
+) -> StatusUpdate:
+    """One coordinator's report: writes a StatusUpdate, updates the item, marks milestones.
+
+    All or nothing, in one transaction; refuses with StaleFormError when the item changed
+    since ``expected_version`` (the version the form was opened at).
+    """
+    with transaction.atomic():
+        item = CooperationItem.objects.select_for_update().get(pk=item.pk)
+        if expected_version is not None and item.version != expected_version:
+            raise _stale_form_error(item)
+        validate_status_report(item=item, report=report)
+        now = timezone.now()
+        membership = (
+            Membership.objects.filter(user=user, organization__in=item.owner_organization_ids())
+            .select_related("organization")
+            .first()
+        ) or Membership.objects.filter(user=user).first()
+        update = StatusUpdate(
+            item=item,
+            author=user,
+            organization=membership.organization if membership else None,
+            status=report.status,
+            health=report.health,
+            progress=report.progress,
+            narrative=report.narrative.strip(),
+            risks=report.risks.strip(),
+            next_steps=report.next_steps.strip(),
+            reported_at=now,
+        )
+        tracked_save(update, user=user, reason=_("Status report"))
+        for milestone in item.milestones.filter(pk__in=report.milestones_done, done_date=None):
+            tracked_save(
+                milestone,
+                user=user,
+                reason=_("Marked done in a status report"),
+                fields={"done_date": timezone.localdate(now)},
+            )
+        fields = {"status": report.status, "health": report.health, "progress": report.progress}
+        if report.status == Status.IN_PROGRESS and item.start_date is None:
+            fields["start_date"] = timezone.localdate(now)
+        if not item_update(item=item, user=user, reason=_("Status report"), fields=fields):
+            # An unchanged report still makes any form opened before it stale.
+            tracked_save(
+                item, user=user, reason=_("Status report"), fields={"version": item.version + 1}
+            )
+    return update
+
+
+def milestone_save(*, milestone: Milestone, user, fields: dict, reason: str = "") -> Milestone:
+    with transaction.atomic():
+        tracked_save(milestone, user=user, reason=reason or _("Milestone edited"), fields=fields)
+    return milestone
+
+
+def milestone_delete(*, milestone: Milestone, user) -> None:
+    milestone._history_user = user
+    milestone._change_reason = _("Milestone deleted")
+    milestone.delete()
+
+
+def history_backfill(*, reason: str, user=None) -> int:
+    """Give every tracked object without history its first row (after a raw fixture load)."""
+    from django.apps import apps
+    from simple_history.utils import get_history_manager_for_model
+
+    user = user or system_user()
+    created = 0
+    for model in apps.get_app_config("cooperation").get_models():
+        if not hasattr(model._meta, "simple_history_manager_attribute"):
+            continue
+        manager = get_history_manager_for_model(model)
+        recorded = set(manager.values_list(model._meta.pk.attname, flat=True).distinct())
+        missing = [obj for obj in model.objects.order_by("pk") if obj.pk not in recorded]
+        if missing:
+            manager.bulk_history_create(
+                missing, batch_size=500, default_user=user, default_change_reason=reason
+            )
+            created += len(missing)
+    return created

@@ -1,0 +1,62 @@
+import os
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from cooperation.choices import Role
+from cooperation.models import Membership, Organization, Profile
+
+PASSWORD = "correct-horse-battery"
+
+
+def pytest_configure(config):
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if os.environ.get("CI") and "postgresql" not in engine:
+        raise pytest.UsageError(
+            f"CI runs the suite on PostgreSQL (DATABASE_URL), not on {engine}: use `make test`."
+        )
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    # The manifest storage needs collectstatic; tests run with DEBUG off and plain storage.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture
+def agreement(db):
+    """The real agreement fixture, loaded as `make run` loads it."""
+    call_command("setup_site", verbosity=0)
+
+
+@pytest.fixture
+def make_user(db):
+    User = get_user_model()
+
+    def make(username, *, org: str | Organization | None = None, role=Role.COORDINATOR, **extra):
+        user = User.objects.create_user(
+            username=username, password=PASSWORD, email=f"{username}@example.com", **extra
+        )
+        Profile.objects.get_or_create(user=user)
+        if org is not None:
+            organization = (
+                org if isinstance(org, Organization) else Organization.objects.get(code=org)
+            )
+            Membership.objects.create(user=user, organization=organization, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def superuser(make_user):
+    return make_user("root", is_staff=True, is_superuser=True)
