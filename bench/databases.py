@@ -39,7 +39,10 @@ def exists(url: str) -> bool:
         return sqlite_path(url).exists()
     name = urlsplit(url).path.lstrip("/")
     with _maintenance(url) as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+        return (
+            conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            is not None
+        )
 
 
 def recreate(url: str) -> None:
@@ -53,7 +56,9 @@ def recreate(url: str) -> None:
     if not name.startswith("chengyi_bench") and not os.environ.get("BENCH_ALLOW_ANY_DATABASE"):
         raise SystemExit(f"refusing to drop {name!r}: benchmark databases are named chengyi_bench*")
     with _maintenance(url) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
@@ -63,7 +68,11 @@ def clone(source: str, target: str) -> None:
     if not name.startswith("chengyi_bench"):
         raise SystemExit(f"refusing to drop {name!r}: benchmark databases are named chengyi_bench*")
     with _maintenance(target) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(template)
+            )
         )

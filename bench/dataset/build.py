@@ -23,7 +23,9 @@ REMINDERS_PER_ITEM = 2
 
 
 def anchor_for(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(12), tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+    return datetime.datetime.combine(
+        day, datetime.time(12), tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai")
+    )
 
 
 def migration_leaves() -> list[str]:
@@ -32,14 +34,22 @@ def migration_leaves() -> list[str]:
 
 
 def wanted(*, seed: int, count: int, day: datetime.date) -> dict:
-    return {"version": VERSION, "seed": seed, "items": count, "anchor": day.isoformat(),
-            "migrations": migration_leaves()}
+    return {
+        "version": VERSION,
+        "seed": seed,
+        "items": count,
+        "anchor": day.isoformat(),
+        "migrations": migration_leaves(),
+    }
 
 
 def is_current(description: dict) -> bool:
     existing = meta.read()
-    return existing is not None and not existing.get("dirty") and all(
-        existing.get(k) == v for k, v in description.items())
+    return (
+        existing is not None
+        and not existing.get("dirty")
+        and all(existing.get(k) == v for k, v in description.items())
+    )
 
 
 def build(*, seed: int, count: int, day: datetime.date, log=print) -> dict:
@@ -57,12 +67,21 @@ def build(*, seed: int, count: int, day: datetime.date, log=print) -> dict:
     items.build(seed=seed, count=generated, anchor=anchor, people=everyone, actor=actor, log=log)
     meetings = calendar.build_meetings(seed=seed, anchor=anchor, actor=actor)
     log(f"{len(meetings)} meetings")
-    calendar.build_reminders(seed=seed, count=REMINDERS_PER_ITEM * count, anchor=anchor,
-                             meetings=meetings, users=everyone.users, actor=actor, log=log)
+    calendar.build_reminders(
+        seed=seed,
+        count=REMINDERS_PER_ITEM * count,
+        anchor=anchor,
+        meetings=meetings,
+        users=everyone.users,
+        actor=actor,
+        log=log,
+    )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    description = {**wanted(seed=seed, count=count, day=day),
-                   "seconds": round(time.perf_counter() - started, 1)}
+    description = {
+        **wanted(seed=seed, count=count, day=day),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
     meta.write(description)
     return description

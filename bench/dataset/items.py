@@ -85,8 +85,12 @@ class Planner:
         object_zh, object_en = rng.choice(words.OBJECTS)
         return {
             "title_zh": f"{action_zh}{district_zh}{sector_zh}{object_zh}（{index + 1}号）",
-            "title_en": f"{action_en} {object_en} for {sector_en} in {district_en} (No. {index + 1})",
-            "description_zh": f"围绕{sector_zh}领域，{action_zh}{object_zh}，两地牵头单位按季度会商推进。",
+            "title_en": (
+                f"{action_en} {object_en} for {sector_en} in {district_en} (No. {index + 1})"
+            ),
+            "description_zh": (
+                f"围绕{sector_zh}领域，{action_zh}{object_zh}，两地牵头单位按季度会商推进。"
+            ),
             "description_en": f"{action_en} {object_en} in {sector_en}; reviewed every quarter.",
         }
 
@@ -110,9 +114,15 @@ class Planner:
             )
         top = 100 if final == Status.COMPLETED else rng.randint(UPDATES_PER_ITEM + 5, 95)
         started = UPDATES_PER_ITEM - start if start is not None else 0
-        progress = sorted(rng.sample(range(1, top), max(started - 1, 0))) + ([top] if started else [])
-        state = {"status": Status.NOT_STARTED, "health": Health.ON_TRACK, "progress": 0,
-                 "start_date": None}
+        progress = sorted(rng.sample(range(1, top), max(started - 1, 0))) + (
+            [top] if started else []
+        )
+        state = {
+            "status": Status.NOT_STARTED,
+            "health": Health.ON_TRACK,
+            "progress": 0,
+            "start_date": None,
+        }
         creator = authors[0][0] if authors else self.actor
         steps = [Step(created, creator, "Created", dict(state))]
         updates = []
@@ -122,7 +132,9 @@ class Planner:
                 state["status"] = final if k == UPDATES_PER_ITEM - 1 else Status.IN_PROGRESS
                 state["progress"] = progress[k - start]
                 state["start_date"] = state["start_date"] or when.date()
-            state["health"] = Health.ON_TRACK if final == Status.COMPLETED and k == 9 else _pick(rng, HEALTH)
+            state["health"] = (
+                Health.ON_TRACK if final == Status.COMPLETED and k == 9 else _pick(rng, HEALTH)
+            )
             updates.append(self._update(rng, user, org, state, when))
             if state != steps[-1].values:
                 steps.append(Step(when, user, REASON, dict(state)))
@@ -156,7 +168,9 @@ class Planner:
         end = datetime.datetime.combine(item.target_date, datetime.time(12), tzinfo=datetime.UTC)
         result = []
         for k in range(count):
-            title_zh, title_en = words.MILESTONES[min(k + rng.randint(0, 2), len(words.MILESTONES) - 1)]
+            title_zh, title_en = words.MILESTONES[
+                min(k + rng.randint(0, 2), len(words.MILESTONES) - 1)
+            ]
             due = created + (end - created) * (k + 1) / (count + 1)
             done = None
             if item.status == Status.COMPLETED:
@@ -164,7 +178,10 @@ class Planner:
             elif due < self.anchor and rng.random() < 0.7:
                 done = min(due + datetime.timedelta(days=rng.randint(-10, 20)), self.anchor)
             milestone = Milestone(
-                title_zh=title_zh, title_en=title_en, due_date=due.date(), sort_order=k,
+                title_zh=title_zh,
+                title_en=title_en,
+                due_date=due.date(),
+                sort_order=k,
                 done_date=done.date() if done else None,
             )
             author = updates[0].author
@@ -188,13 +205,17 @@ def _save_chunk(plans: list[Plan]) -> None:
 
     with transaction.atomic():
         parents = [p for n, p in enumerate(plans) if n % FAMILY not in (1, 2)]
-        bulk_create_with_timeline(CooperationItem, [p.item for p in parents], [p.steps for p in parents])
+        bulk_create_with_timeline(
+            CooperationItem, [p.item for p in parents], [p.steps for p in parents]
+        )
         children = []
         for n, plan in enumerate(plans):
             if n % FAMILY in (1, 2):
                 plan.item.parent = plans[n - n % FAMILY].item
                 children.append(plan)
-        bulk_create_with_timeline(CooperationItem, [p.item for p in children], [p.steps for p in children])
+        bulk_create_with_timeline(
+            CooperationItem, [p.item for p in children], [p.steps for p in children]
+        )
         updates = []
         for plan in plans:
             for update in plan.updates:
@@ -202,11 +223,16 @@ def _save_chunk(plans: list[Plan]) -> None:
                 updates.append(update)
         bulk_create_with_history(updates, StatusUpdate, batch_size=2000)
         milestones = [(m, steps) for plan in plans for m, steps in _attach(plan)]
-        bulk_create_with_timeline(Milestone, [m for m, _s in milestones], [s for _m, s in milestones])
+        bulk_create_with_timeline(
+            Milestone, [m for m, _s in milestones], [s for _m, s in milestones]
+        )
         through = CooperationItem.co_owners.through
         through.objects.bulk_create(
-            [through(cooperationitem_id=p.item.pk, organization_id=p.co_owner_id)
-             for p in plans if p.co_owner_id]
+            [
+                through(cooperationitem_id=p.item.pk, organization_id=p.co_owner_id)
+                for p in plans
+                if p.co_owner_id
+            ]
         )
 
 

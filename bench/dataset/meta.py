@@ -18,7 +18,9 @@ def read() -> dict | None:
 
 def write(value: dict) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (key varchar(50) PRIMARY KEY, value text)")
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {TABLE} (key varchar(50) PRIMARY KEY, value text)"
+        )
         cursor.execute(f"DELETE FROM {TABLE} WHERE key = 'dataset'")  # noqa: S608
         cursor.execute(
             f"INSERT INTO {TABLE} (key, value) VALUES ('dataset', %s)",  # noqa: S608

@@ -8,6 +8,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from simple_history.utils import bulk_create_with_history
 
+from bench.accounts import ADMIN, CLIENTS, PASSWORD, client_username
 from cooperation.choices import City, Role
 from cooperation.models import Membership, Organization, Profile
 
@@ -16,16 +17,6 @@ from . import words
 User = get_user_model()
 
 ORGANIZATIONS = 200
-# The password of every generated account (they exist only in benchmark databases).
-PASSWORD = "bench-password-not-secret"  # noqa: S105
-# The sessions the benchmark uses: a superuser who is also a supervisor (pages, admin), and
-# one supervisor per concurrent client of the status-update measurement.
-ADMIN = "bench-admin"
-CLIENTS = 20
-
-
-def client_username(index: int) -> str:
-    return f"bench-super-{index:02d}"
 
 
 @dataclass
@@ -111,17 +102,29 @@ def _accounts(people: People, organizations, seed: int, actor) -> None:
     users = User.objects.bulk_create(users, batch_size=500)
     Profile.objects.bulk_create(
         [
-            Profile(user=u, calendar_token=f"bench-{random.Random(f'{seed}:tok:{u.username}').getrandbits(96):x}")
+            Profile(
+                user=u,
+                calendar_token=f"bench-{random.Random(f'{seed}:tok:{u.username}').getrandbits(96):x}",
+            )
             for u in users
         ],
         batch_size=500,
     )
     memberships = [
-        Membership(user=user, organization=org, role=role, title="联络员" if role == Role.COORDINATOR else "")
+        Membership(
+            user=user,
+            organization=org,
+            role=role,
+            title="联络员" if role == Role.COORDINATOR else "",
+        )
         for user, (_name, org, role, _extra) in zip(users, plan, strict=True)
     ]
     bulk_create_with_history(
-        memberships, Membership, batch_size=500, default_user=actor, default_change_reason="Generated"
+        memberships,
+        Membership,
+        batch_size=500,
+        default_user=actor,
+        default_change_reason="Generated",
     )
     leader = next(u for u in users if u.username == "bench-leader")
     leader.user_permissions.add(Permission.objects.get(codename="view_reports"))

@@ -17,27 +17,38 @@ ITEM = "CASE WHEN {col} >= {g0} THEN {col} + {off} ELSE {col} END"
 TABLES = {
     "cooperation_cooperationitem": (
         "id >= {g0} AND id < {g1}",
-        {"id": "id + {off}", "code": "'G' || {k} || substr(code, 2)",
-         "parent_id": "parent_id + {off}", "sort_order": "sort_order + {k} * 1000000"},
+        {
+            "id": "id + {off}",
+            "code": "'G' || {k} || substr(code, 2)",
+            "parent_id": "parent_id + {off}",
+            "sort_order": "sort_order + {k} * 1000000",
+        },
     ),
     "cooperation_historicalcooperationitem": (
         "id >= {g0} AND id < {g1}",
-        {"history_id": "history_id + {off}", "id": "id + {off}", "code": "'G' || {k} || substr(code, 2)",
-         "parent_id": "parent_id + {off}", "sort_order": "sort_order + {k} * 1000000"},
+        {
+            "history_id": "history_id + {off}",
+            "id": "id + {off}",
+            "code": "'G' || {k} || substr(code, 2)",
+            "parent_id": "parent_id + {off}",
+            "sort_order": "sort_order + {k} * 1000000",
+        },
     ),
     "cooperation_cooperationitem_co_owners": (
         "cooperationitem_id >= {g0} AND cooperationitem_id < {g1}",
         {"id": "id + {off}", "cooperationitem_id": "cooperationitem_id + {off}"},
     ),
     "cooperation_milestone": (
-        "item_id >= {g0} AND item_id < {g1}", {"id": "id + {off}", "item_id": "item_id + {off}"},
+        "item_id >= {g0} AND item_id < {g1}",
+        {"id": "id + {off}", "item_id": "item_id + {off}"},
     ),
     "cooperation_historicalmilestone": (
         "item_id >= {g0} AND item_id < {g1}",
         {"history_id": "history_id + {off}", "id": "id + {off}", "item_id": "item_id + {off}"},
     ),
     "cooperation_statusupdate": (
-        "item_id >= {g0} AND item_id < {g1}", {"id": "id + {off}", "item_id": "item_id + {off}"},
+        "item_id >= {g0} AND item_id < {g1}",
+        {"id": "id + {off}", "item_id": "item_id + {off}"},
     ),
     "cooperation_historicalstatusupdate": (
         "item_id >= {g0} AND item_id < {g1}",
@@ -45,12 +56,20 @@ TABLES = {
     ),
     "cooperation_reminder": (
         "(item_id IS NULL OR item_id < {g1}) AND id % {total} < {part}",
-        {"id": "id + {off}", "key": "key || ':' || {k}", "item_id": ITEM.format(col="item_id", g0="{g0}", off="{off}")},
+        {
+            "id": "id + {off}",
+            "key": "key || ':' || {k}",
+            "item_id": ITEM.format(col="item_id", g0="{g0}", off="{off}"),
+        },
     ),
     "cooperation_historicalreminder": (
         "(item_id IS NULL OR item_id < {g1}) AND id % {total} < {part}",
-        {"history_id": "history_id + {off}", "id": "id + {off}", "key": "key || ':' || {k}",
-         "item_id": ITEM.format(col="item_id", g0="{g0}", off="{off}")},
+        {
+            "history_id": "history_id + {off}",
+            "id": "id + {off}",
+            "key": "key || ':' || {k}",
+            "item_id": ITEM.format(col="item_id", g0="{g0}", off="{off}"),
+        },
     ),
 }
 INT_LIMIT = 2**31 - 1  # history_id columns are 32-bit
@@ -80,12 +99,26 @@ def replicate(*, count: int, log=print) -> int:
         if cursor.fetchone()[0]:
             cursor.execute("SET LOCAL session_replication_role = replica")
         g0, g_last = (
-            _scalar(cursor, f"SELECT {f}(id) FROM cooperation_cooperationitem WHERE code LIKE 'G-%%'")
+            _scalar(
+                cursor,
+                f"SELECT {f}(id) FROM cooperation_cooperationitem WHERE code LIKE 'G-%%'",  # noqa: S608
+            )
             for f in ("min", "max")
         )
         generated = g_last - g0 + 1
         existing = _scalar(cursor, "SELECT count(*) FROM cooperation_cooperationitem")
-        step = 10 ** len(str(max(_scalar(cursor, f"SELECT max({'history_id' if 'historical' in t else 'id'}) FROM {t}") or 0 for t in TABLES)))
+        step = 10 ** len(
+            str(
+                max(
+                    _scalar(
+                        cursor,
+                        f"SELECT max({'history_id' if 'historical' in t else 'id'}) FROM {t}",  # noqa: S608
+                    )
+                    or 0
+                    for t in TABLES
+                )
+            )
+        )
         copies = 0
         while existing < count:
             copies += 1
@@ -93,8 +126,14 @@ def replicate(*, count: int, log=print) -> int:
             offset = copies * step
             if offset + step > INT_LIMIT:
                 raise SystemExit("too many copies for 32-bit history ids: generate a larger source")
-            values = {"k": copies, "off": offset, "g0": g0, "g1": g0 + part,
-                      "total": generated, "part": part}
+            values = {
+                "k": copies,
+                "off": offset,
+                "g0": g0,
+                "g1": g0 + part,
+                "total": generated,
+                "part": part,
+            }
             for table, (where, overrides) in TABLES.items():
                 columns = _columns(cursor, table)
                 select = ", ".join(overrides.get(c, c).format(**values) for c in columns)
@@ -108,7 +147,7 @@ def replicate(*, count: int, log=print) -> int:
         for table in TABLES:
             pk = "history_id" if "historical" in table else "id"
             cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', '{pk}'), "
+                f"SELECT setval(pg_get_serial_sequence('{table}', '{pk}'), "  # noqa: S608
                 f"(SELECT max({pk}) FROM {table}))"
             )
     with connection.cursor() as cursor:
