@@ -46,6 +46,7 @@ SORT_CHOICES = [
     ("health", _("Health")),
 ]
 SELECT = forms.Select(attrs={"class": "form-select"})
+CHECKBOXES = forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
 CITY_CHOICES = [(City.CHENGDU.value, City.CHENGDU.label), (City.YIBIN.value, City.YIBIN.label)]
 
 
@@ -123,10 +124,10 @@ class ItemFilter(django_filters.FilterSet):
         widget=SELECT,
     )
     status = django_filters.MultipleChoiceFilter(
-        choices=Status.choices, label=_("Status"), widget=forms.CheckboxSelectMultiple
+        choices=Status.choices, label=_("Status"), widget=CHECKBOXES
     )
     health = django_filters.MultipleChoiceFilter(
-        choices=Health.choices, label=_("Health"), widget=forms.CheckboxSelectMultiple
+        choices=Health.choices, label=_("Health"), widget=CHECKBOXES
     )
     overdue = FlagFilter(method="filter_overdue", label=_("Overdue"))
     stale = FlagFilter(method="filter_stale", label=_("No update recently"))
