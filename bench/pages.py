@@ -28,7 +28,8 @@ PAGES = {
     for p in [
         Page("item_list", "item list, filtered, 50 per page",
              "/items/?status=in_progress&category=key_project"),
-        Page("item_detail", "item detail with history", "/items/{item}/"),
+        Page("item_detail", "item detail", "/items/{item}/"),
+        Page("item_history", "item history tab", "/items/{item}/history/"),
         Page("dashboard", "dashboard", "/"),
         Page("briefing", "briefing pack", "/meetings/{meeting}/briefing/"),
         Page("export_xlsx", "XLSX export of every item", "/items/export/xlsx/", heavy=True),

@@ -8,7 +8,7 @@ from bench import pages
 from bench.harness import Goal, Result, measurement
 from bench.server import ROOT, django_env
 
-PAGES = ["item_list", "item_detail", "dashboard", "briefing", "export_csv", "export_xlsx",
+PAGES = ["item_list", "item_detail", "item_history", "dashboard", "briefing", "export_csv", "export_xlsx",
          "admin_changelist"]  # fmt: skip
 
 

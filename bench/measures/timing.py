@@ -6,7 +6,9 @@ from bench.harness import Goal, interleave, measurement, ratio_result
 from .common import http_probe, page_url, unavailable
 
 GOALS = {"dashboard": Goal("<=", 30, "≤ 30×")}
-PAGE_ORDER = ["item_list", "item_detail", "dashboard", "briefing", "export_xlsx"]
+PAGE_ORDER = [
+    "item_list", "item_detail", "item_history", "dashboard", "briefing", "export_xlsx",
+]  # fmt: skip
 
 
 @measurement("pages", 'pages against a trivial view returning "ok"', order=10)
