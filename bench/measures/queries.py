@@ -8,8 +8,10 @@ from bench import pages
 from bench.harness import Goal, Result, measurement
 from bench.server import ROOT, django_env
 
-PAGES = ["item_list", "item_detail", "item_history", "dashboard", "briefing", "export_csv", "export_xlsx",
-         "admin_changelist"]  # fmt: skip
+PAGES = [
+    "item_list", "item_detail", "item_history", "dashboard", "briefing", "export_csv",
+    "export_xlsx", "admin_changelist",
+]  # fmt: skip
 
 
 def _counts(ctx, url: str) -> dict:
