@@ -140,21 +140,10 @@ def _dispatch_run(ctx, broker, count: int) -> float:
 
 
 def _make_due_reminders(ctx, count: int) -> str:
-    """``count`` pending meeting reminders due a minute ago, to generated people (untimed)."""
-    batch = f"bench-dispatch:{time.time_ns()}:"
-    with psycopg.connect(ctx.urls["scratch"], autocommit=True) as conn:
-        conn.execute(
-            """
-            INSERT INTO cooperation_reminder (key, kind, channel, meeting_id, recipient_id, due_at,
-                state, attempts, claimed_by, last_error, context, created_at)
-            SELECT %s || n, 'meeting', 'email', m.id, u.ids[1 + n %% array_length(u.ids, 1)],
-                now() - interval '1 minute', 'pending', 0, '', '', '{}', now()
-            FROM generate_series(1, %s) AS n,
-                (SELECT id FROM cooperation_meeting WHERE state = 'planned'
-                 ORDER BY starts_at LIMIT 1) AS m,
-                (SELECT array_agg(id ORDER BY id) AS ids FROM auth_user
-                 WHERE username LIKE 'bench-coord-%%') AS u
-            """,
-            [batch, count],
-        )
-    return batch
+    """``count`` pending meeting reminders, due a minute ago (see probes/duereminders.py)."""
+    command = [sys.executable, "-m", "bench.probes.duereminders", str(count)]
+    done = subprocess.run(command, cwd=ROOT, env=django_env(ctx.urls["scratch"], ctx.env),
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-2000:])
+    return done.stdout.strip().splitlines()[-1]
