@@ -32,8 +32,8 @@ PAGES = {
         Page("item_history", "item history tab", "/items/{item}/history/"),
         Page("dashboard", "dashboard", "/"),
         Page("briefing", "briefing pack", "/meetings/{meeting}/briefing/"),
-        Page("export_xlsx", "XLSX export of every item", "/items/export/xlsx/", heavy=True),
-        Page("export_csv", "CSV export of every item", "/items/export/csv/", heavy=True),
+        Page("export_xlsx", "XLSX export of every item", "/items/export.xlsx", heavy=True),
+        Page("export_csv", "CSV export of every item", "/items/export.csv", heavy=True),
         Page("admin_changelist", "admin changelist, same filter",
              "/admin/cooperation/cooperationitem/?status__exact=in_progress"
              "&category__exact=key_project"),
