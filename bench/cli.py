@@ -69,6 +69,7 @@ def main(argv=None) -> int:
             print(f"{m.name:22} {m.title}")
         return 0
     started = time.perf_counter()
+    load_start = os.getloadavg()
     settings = Settings(
         items=args.items, seed=args.seed, quick=args.quick,
         reps=args.reps or (5 if args.quick else 15), heavy_reps=5, warmup=1 if args.quick else 3,
@@ -111,7 +112,7 @@ def main(argv=None) -> int:
     finally:
         ctx.stop_all()
     total = round(time.perf_counter() - started, 1)
-    _outputs(ctx, args, built, dataset_seconds, total)
+    _outputs(ctx, args, built, dataset_seconds, total, load_start)
     return 1 if any(r.status == "error" for r in ctx.results) else 0
 
 
@@ -123,7 +124,7 @@ def _selected(args) -> list[str]:
     return [n for n in names if n not in args.skip.split(",")]
 
 
-def _outputs(ctx, args, built, dataset_seconds, total) -> None:
+def _outputs(ctx, args, built, dataset_seconds, total, load_start) -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -141,6 +142,8 @@ def _outputs(ctx, args, built, dataset_seconds, total) -> None:
         "machine": report.machine(
             {"postgresql": postgresql, "sqlite": sqlite3.sqlite_version, "redis": _redis_version()}
         ),
+        # Other work on the machine shows here: the ratios hold, the absolute times less so.
+        "load_average": {"start": load_start, "end": os.getloadavg()},
     }
     results = ctx.results
     report.write_json(args.results, {**info, "results": [r.as_dict() for r in results]})

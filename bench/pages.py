@@ -31,7 +31,7 @@ PAGES = {
         Page("item_detail", "item detail", "/items/{item}/"),
         Page("item_history", "item history tab", "/items/{item}/history/"),
         Page("dashboard", "dashboard", "/"),
-        Page("briefing", "briefing pack", "/meetings/{meeting}/briefing/"),
+        Page("briefing", "briefing pack", "/meetings/{meeting}/briefing/", heavy=True),
         Page("export_xlsx", "XLSX export of every item", "/items/export.xlsx", heavy=True),
         Page("export_csv", "CSV export of every item", "/items/export.csv", heavy=True),
         Page("admin_changelist", "admin changelist, same filter",

@@ -146,7 +146,9 @@ def readme_section(results, info: dict) -> str:
         f"Latest run: {info['finished']}, {info['settings']['items']:,} items (seed "
         f"{info['settings']['seed']}), {m['cpus']} CPU ({m['cpu']}), "
         f"{m.get('postgresql', '')}, Django {m['versions'].get('django')}, commit {m['commit']}; "
-        f"took {info['total_seconds'] / 60:.1f} min.",
+        f"took {info['total_seconds'] / 60:.1f} min; load average "
+        f"{info['load_average']['start'][0]:.1f} at the start, "
+        f"{info['load_average']['end'][0]:.1f} at the end.",
         "",
         markdown_table(results),
         "",

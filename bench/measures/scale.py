@@ -3,6 +3,7 @@
 from bench.harness import Goal, interleave, measurement, ratio_result
 
 from .common import http_probe, page_url, unavailable
+from .timing import repetitions
 
 
 @measurement("dashboard_scale", "dashboard at 100,000 items against 10,000", order=40)
@@ -15,7 +16,9 @@ def dashboard_scale(ctx) -> None:
         return
     a = http_probe(ctx.session("big"), url, f"{big:,} items")
     b = http_probe(ctx.session("main"), url, f"{main:,} items")
-    samples = interleave(a, b, reps=max(ctx.settings.heavy_reps, ctx.settings.reps // 2),
-                         warmup=ctx.settings.warmup)  # fmt: skip
+    b.run()  # the main server is warm from the page measurements
+    reps, warmup = repetitions(ctx, a)
+    samples = interleave(a, b, reps=reps, warmup=warmup)
     ctx.results.append(ratio_result(name="dashboard_scale", title=title, group="scale", a=a, b=b,
                                     samples=samples, goal=Goal("<=", 1.5, "≤ 1.5×")))  # fmt: skip
+    ctx.stop_server("big")

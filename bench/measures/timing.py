@@ -11,6 +11,15 @@ PAGE_ORDER = [
 ]  # fmt: skip
 
 
+def repetitions(ctx, probe, *, heavy: bool = False) -> tuple[int, int]:
+    """Repetitions and further warm-ups: fewer for a page that takes over a second (a first
+    warm-up request tells), so a slow page cannot blow the run's time budget."""
+    first = probe.run()
+    if heavy or first > 1.0:
+        return ctx.settings.heavy_reps, 0
+    return ctx.settings.reps, max(ctx.settings.warmup - 1, 0)
+
+
 @measurement("pages", 'pages against a trivial view returning "ok"', order=10)
 def pages_vs_trivial(ctx) -> None:
     session = ctx.session("main")
@@ -23,9 +32,8 @@ def pages_vs_trivial(ctx) -> None:
             ctx.log(f"  {name}: not available yet")
             ctx.results.append(unavailable(f"pages.{name}", title, "pages"))
             continue
-        reps = ctx.settings.heavy_reps if page.heavy else ctx.settings.reps
-        warmup = 1 if page.heavy else ctx.settings.warmup
         probe = http_probe(session, url, name)
+        reps, warmup = repetitions(ctx, probe, heavy=page.heavy)
         samples = interleave(probe, trivial, reps=reps, warmup=warmup)
         result = ratio_result(name=f"pages.{name}", title=title, group="pages", a=probe,
                               b=trivial, samples=samples, goal=GOALS.get(name),
@@ -65,7 +73,8 @@ def sqlite_pages(ctx) -> None:
             ctx.results.append(unavailable(f"sqlite.{name}", title, "sqlite"))
             continue
         probe = http_probe(session, url, name)
-        samples = interleave(probe, trivial, reps=ctx.settings.reps, warmup=ctx.settings.warmup)
+        reps, warmup = repetitions(ctx, probe)
+        samples = interleave(probe, trivial, reps=reps, warmup=warmup)
         ctx.results.append(ratio_result(name=f"sqlite.{name}", title=title, group="sqlite",
                                         a=probe, b=trivial, samples=samples,
                                         goal=GOALS.get(name)))  # fmt: skip
