@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cooperation.choices import MeetingState, ReminderKind
+from cooperation.choices import MeetingState, ReminderKind, ReminderState
 from cooperation.models import Meeting, Reminder
 
 from . import recipients
@@ -82,9 +82,32 @@ def _upcoming(meeting: Meeting, now) -> None:
         raise NotRelevant("The meeting has already started.")
 
 
+# A caught-up reminder (meeting set at short notice) and the next regular one can fall due
+# within hours of each other; the second then has nothing new to say. Offsets are whole
+# days, so regular reminders are always further apart than this.
+RECENTLY = datetime.timedelta(hours=20)
+
+
+def _reminded_recently(reminder: Reminder, now) -> bool:
+    return (
+        Reminder.objects.filter(
+            meeting_id=reminder.meeting_id,
+            kind=ReminderKind.MEETING,
+            recipient_id=reminder.recipient_id,
+            channel=reminder.channel,
+            state=ReminderState.SENT,
+            sent_at__gt=now - RECENTLY,
+        )
+        .exclude(pk=reminder.pk)
+        .exists()
+    )
+
+
 def _meeting_reminder(reminder: Reminder, now) -> Message:
     meeting = reminder.meeting
     _upcoming(meeting, now)
+    if _reminded_recently(reminder, now):
+        raise NotRelevant("A reminder of this meeting went out less than 20 hours ago.")
     days = (timezone.localdate(meeting.starts_at) - timezone.localdate(now)).days
     values = {"meeting": meeting, "when": when(meeting.starts_at), "days": days}
     if days <= 0:

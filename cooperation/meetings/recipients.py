@@ -44,15 +44,34 @@ def participants(mechanism: ConsultationMechanism) -> QuerySet:
     )
 
 
-def _users_with_role(org_ids, role: str) -> dict[int, set[int]]:
-    """organisation id → ids of its active members in ``role``."""
-    found: dict[int, set[int]] = defaultdict(set)
-    rows = Membership.objects.filter(
-        organization_id__in=org_ids, role=role, user__is_active=True
-    ).values_list("organization_id", "user_id")
-    for org_id, user_id in rows:
-        found[org_id].add(user_id)
-    return found
+class Directory:
+    """Active coordinators and supervisors by organisation, read once (two queries)."""
+
+    def __init__(self):
+        self.by_role: dict[tuple[str, int], set[int]] = defaultdict(set)
+        memberships = Membership.objects.filter(
+            role__in=(Role.COORDINATOR, Role.SUPERVISOR), user__is_active=True
+        ).values_list("role", "organization_id", "user_id")
+        for role, org_id, user_id in memberships:
+            self.by_role[(role, org_id)].add(user_id)
+        self.city_of: dict[int, str] = {}
+        self.governments: dict[str, set[int]] = defaultdict(set)
+        for pk, city, kind in Organization.objects.values_list("pk", "city", "kind"):
+            self.city_of[pk] = city
+            if kind == OrganizationKind.GOVERNMENT:
+                self.governments[city].add(pk)
+
+    def members(self, org_ids, role: str) -> set[int]:
+        return set().union(*(self.by_role.get((role, org), set()) for org in org_ids))
+
+    def coordinators(self, org_ids) -> set[int]:
+        return self.members(org_ids, Role.COORDINATOR)
+
+    def supervisors_of_owners(self, org_ids) -> set[int]:
+        """Supervisors of the organisations and of their cities' governments."""
+        cities = {self.city_of.get(org) for org in org_ids}
+        governments = set().union(*(self.governments.get(city, set()) for city in cities))
+        return self.members(set(org_ids) | governments, Role.SUPERVISOR)
 
 
 def host_side(meeting: Meeting) -> list[int]:
@@ -62,8 +81,9 @@ def host_side(meeting: Meeting) -> list[int]:
             "pk", flat=True
         )
     )
+    directory = Directory()
     for role in (Role.SUPERVISOR, Role.COORDINATOR):
-        users = set().union(*_users_with_role(org_ids, role).values())
+        users = directory.members(org_ids, role)
         if users:
             return sorted(users)
     return []
@@ -117,13 +137,10 @@ def status_call_missing(meeting: Meeting, *, user_id: int | None = None) -> dict
 
 
 def _by_coordinator(items, *, user_id: int | None) -> dict[int, list[ItemDue]]:
-    items = list(items)
-    owners = {item.pk: owner_organization_ids(item) for item in items}
-    coordinators = _users_with_role(set().union(*owners.values()), Role.COORDINATOR)
+    directory = Directory()
     result: dict[int, list[ItemDue]] = defaultdict(list)
     for item in items:
-        users = set().union(*(coordinators.get(org, set()) for org in owners[item.pk]))
-        for uid in sorted(users):
+        for uid in sorted(directory.coordinators(owner_organization_ids(item))):
             if user_id is None or uid == user_id:
                 result[uid].append(ItemDue(item, item.last_update))
     return dict(result)
@@ -148,22 +165,6 @@ def stale_items(*, older_than: datetime.datetime) -> list[ItemDue]:
         )
     )
     return [ItemDue(item, item.last_update) for item in items.filter(stale_since__lt=older_than)]
-
-
-def item_coordinators(item: CooperationItem) -> list[int]:
-    org_ids = owner_organization_ids(item)
-    return sorted(set().union(*_users_with_role(org_ids, Role.COORDINATOR).values()))
-
-
-def item_supervisors(item: CooperationItem) -> list[int]:
-    """Supervisors of the owning organisations and of the owners' city governments."""
-    org_ids = owner_organization_ids(item)
-    cities = set(Organization.objects.filter(pk__in=org_ids).values_list("city", flat=True))
-    governments = Organization.objects.filter(
-        city__in=cities, kind=OrganizationKind.GOVERNMENT
-    ).values_list("pk", flat=True)
-    org_ids |= set(governments)
-    return sorted(set().union(*_users_with_role(org_ids, Role.SUPERVISOR).values()))
 
 
 def last_status_update(item: CooperationItem) -> datetime.datetime | None:

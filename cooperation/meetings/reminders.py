@@ -29,6 +29,9 @@ REMINDED_KINDS = (
 )
 STALE_KINDS = (ReminderKind.STALE_ITEM, ReminderKind.STALE_ESCALATION)
 UPCOMING_STATES = (MeetingState.PLANNED, MeetingState.CONFIRMED)
+# A status call that comes too late (a meeting set at short notice) is not sent: people need
+# time to report before the meeting.
+STATUS_CALL_MIN_NOTICE = datetime.timedelta(days=7)
 
 
 @dataclass
@@ -152,7 +155,7 @@ def meeting_reminders_plan(meeting: Meeting, *, now, until) -> int:
 def status_calls_plan(meeting: Meeting, *, now, until) -> int:
     due_at = meeting.starts_at - datetime.timedelta(days=meeting.mechanism.status_call_offset_days)
     rows = []
-    if due_at <= until:
+    if due_at <= until and meeting.starts_at - max(due_at, now) >= STATUS_CALL_MIN_NOTICE:
         for uid in recipients.status_call_missing(meeting):
             rows.append(_status_call(ReminderKind.STATUS_CALL, meeting, uid, due_at))
     first_calls = Reminder.objects.filter(
@@ -247,15 +250,16 @@ def stale_nudges_plan(*, now) -> int:
         .values_list("item_id", "recipient_id")
     )
     day = timezone.localdate(now).strftime("%Y%m%d")
+    directory = recipients.Directory()
     rows = []
     for due in recipients.stale_items(older_than=stale_before):
-        since = due.item.stale_since
-        escalate = since < escalate_before
-        users = recipients.item_coordinators(due.item)
+        escalate = due.item.stale_since < escalate_before
+        owners = recipients.owner_organization_ids(due.item)
+        users = directory.coordinators(owners)
         if escalate:
-            users = sorted(set(users) | set(recipients.item_supervisors(due.item)))
+            users |= directory.supervisors_of_owners(owners)
         kind = ReminderKind.STALE_ESCALATION if escalate else ReminderKind.STALE_ITEM
-        for uid in users:
+        for uid in sorted(users):
             if (due.item.pk, uid) in recent:
                 continue
             rows.append(
