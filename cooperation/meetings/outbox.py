@@ -20,7 +20,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from cooperation.choices import ReminderState
 from cooperation.models import Reminder
@@ -28,8 +27,9 @@ from cooperation.services import system_user
 
 logger = logging.getLogger("cooperation.reminders")
 
-LEASE_EXPIRED = _("The sender stopped during the send (lease expired); it is tried again.")
-LEASE_EXPIRED_FINAL = _("The sender stopped during the send (lease expired) too many times.")
+# Operator-facing (admin, logs), like the exception texts stored next to them: not translated.
+LEASE_EXPIRED = "The sender stopped during the send (lease expired); it is tried again."
+LEASE_EXPIRED_FINAL = "The sender stopped during the send (lease expired) too many times."
 
 
 def _claimable(now: datetime.datetime) -> Q:

@@ -89,7 +89,7 @@ class WebhookRecorder:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                if recorder.status == 200:
+                if recorder.status == 200 and recorder.answer.get("errcode", 0) == 0:
                     recorder.posts.append(json.loads(body))
                     recorder.headers.append(dict(self.headers))
                 payload = json.dumps(recorder.answer).encode()
