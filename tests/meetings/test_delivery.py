@@ -68,11 +68,9 @@ def test_email_has_text_html_and_calendar_parts_in_the_recipients_language(meeti
         assert event.decoded("dtend") == TOMORROW + datetime.timedelta(minutes=150)
         assert str(event["uid"]).startswith(f"meeting-{meeting.pk}@")
         assert str(event["location"]) == "成都市政府第一会议室"
-    assert str(
-        Calendar.from_ical(list(english.iter_attachments())[0].get_content()).walk("VEVENT")[0][
-            "summary"
-        ]
-    ).startswith("Half-yearly")
+    (english_ics,) = list(english.iter_attachments())
+    summary = Calendar.from_ical(english_ics.get_content()).walk("VEVENT")[0]["summary"]
+    assert str(summary).startswith("Half-yearly")
 
     # The same message waits in each person's notification list, unread.
     request = RequestFactory().get("/")
@@ -140,9 +138,7 @@ def test_mail_server_back_before_the_last_attempt_delivers_once(
     time_machine.move_to(NOW + datetime.timedelta(minutes=1), tick=False)
     assert reminders_dispatch_due().sent == 3
     due = Reminder.objects.filter(due_at__lte=NOW)
-    assert {(r.state, r.attempts, r.last_error) for r in due} == {
-        (ReminderState.SENT, 2, "")
-    }
+    assert {(r.state, r.attempts, r.last_error) for r in due} == {(ReminderState.SENT, 2, "")}
     assert len(mailserver.wait_for(3)) == 3
 
 
