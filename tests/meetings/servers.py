@@ -32,10 +32,13 @@ class MailRecorder:
         self.holding = threading.Event()
         self._release = threading.Event()
         self._hold = False
+        self._hold_at: int | None = None
         self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
     async def handle_DATA(self, server, session, envelope):
+        if self._hold_at is not None and len(self.messages) == self._hold_at:
+            self._hold, self._hold_at = True, None
         if self._hold:
             self._hold = False
             self.holding.set()
@@ -51,6 +54,12 @@ class MailRecorder:
         self._release.clear()
         self.holding.clear()
         self._hold = True
+
+    def hold_at(self, accepted: int) -> None:
+        """Hold the message that comes after ``accepted`` accepted ones."""
+        self._release.clear()
+        self.holding.clear()
+        self._hold_at = accepted
 
     def release(self) -> None:
         self._release.set()
