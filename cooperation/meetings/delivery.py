@@ -78,6 +78,13 @@ def local_path(url: str) -> str:
     return urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
 
 
+def notification_text(message: Message) -> str:
+    lines = [message.lead]
+    lines += [f"{item['code']} {item['title']} ({item['detail']})" for item in message.items]
+    lines += message.paragraphs
+    return "\n".join(lines)
+
+
 def notification_post(*, reminder: Reminder, message: Message, rendered: Rendered) -> None:
     """The in-app copy; one per reminder however often the e-mail is retried."""
     Notification.objects.get_or_create(
@@ -85,7 +92,7 @@ def notification_post(*, reminder: Reminder, message: Message, rendered: Rendere
         defaults={
             "user": reminder.recipient,
             "title": rendered.subject[:300],
-            "body": message.lead,
+            "body": notification_text(message),
             "url": local_path(message.action_url)[:300],
         },
     )

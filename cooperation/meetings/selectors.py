@@ -38,6 +38,10 @@ def meeting_list(
     return list(groups.values())
 
 
+def mechanisms() -> list[ConsultationMechanism]:
+    return list(ConsultationMechanism.objects.order_by("pk"))
+
+
 def meeting_get(pk: int) -> Meeting:
     return Meeting.objects.select_related("mechanism__agreement").get(pk=pk)
 

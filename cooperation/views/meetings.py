@@ -63,6 +63,7 @@ def meeting_list(request):
     )
     context = {
         "groups": selectors.meeting_list(mechanism_id=mechanism_id),
+        "all_mechanisms": selectors.mechanisms(),
         "mechanism_id": mechanism_id,
         "can_change": is_supervisor(request.user),
         "feed_url": feed_url,
@@ -112,7 +113,9 @@ def meeting_create(request):
             messages.success(request, _("The meeting is created; participants are reminded."))
             _warn_non_working_day(request, meeting.starts_at)
             return redirect(meeting)
-    return _form_page(request, "cooperation/meeting_form.html", form, title=_("New meeting"))
+    return _form_page(
+        request, "cooperation/meeting_form.html", form, title=_("New meeting"), button=_("Create")
+    )
 
 
 def meeting_edit(request, pk: int):
@@ -169,7 +172,12 @@ def meeting_reschedule(request, pk: int):
             _warn_non_working_day(request, meeting.starts_at)
             return redirect(meeting)
     return _form_page(
-        request, "cooperation/meeting_form.html", form, meeting, title=_("Reschedule")
+        request,
+        "cooperation/meeting_form.html",
+        form,
+        meeting,
+        title=_("Reschedule"),
+        button=_("Reschedule"),
     )
 
 
@@ -190,7 +198,13 @@ def meeting_cancel(request, pk: int):
             )
             return redirect(meeting)
     return _form_page(
-        request, "cooperation/meeting_form.html", form, meeting, title=_("Cancel the meeting")
+        request,
+        "cooperation/meeting_form.html",
+        form,
+        meeting,
+        title=_("Cancel the meeting"),
+        button=_("Cancel the meeting"),
+        button_class="btn-danger",
     )
 
 
@@ -234,6 +248,7 @@ def meeting_decision(request, pk: int):
         form,
         meeting,
         title=_("Decision to follow up"),
+        button=_("Create the follow-up item"),
     )
 
 
