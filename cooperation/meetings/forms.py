@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cooperation.choices import City
+from cooperation.forms import mark_invalid
 from cooperation.models import ConsultationMechanism, Organization
 
 HOST_CITIES = [(City.CHENGDU.value, City.CHENGDU.label), (City.YIBIN.value, City.YIBIN.label)]
@@ -16,9 +17,28 @@ HOST_CITIES = [(City.CHENGDU.value, City.CHENGDU.label), (City.YIBIN.value, City
 class DateInput(forms.DateInput):
     input_type = "date"
 
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
 
 class TimeInput(forms.TimeInput):
     input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%H:%M")
+
+
+class BootstrapForm(forms.Form):
+    """Bootstrap's classes on every widget; invalid fields marked when shown again."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+    def mark_invalid(self) -> None:
+        mark_invalid(self)
 
 
 def apply_errors(form: forms.Form, error: ValidationError) -> None:
@@ -38,7 +58,7 @@ class StartsAtMixin:
         return timezone.make_aware(combined)
 
 
-class MeetingCreateForm(StartsAtMixin, forms.Form):
+class MeetingCreateForm(StartsAtMixin, BootstrapForm):
     mechanism = forms.ModelChoiceField(
         label=_("Mechanism"), queryset=ConsultationMechanism.objects.filter(is_active=True)
     )
@@ -51,20 +71,20 @@ class MeetingCreateForm(StartsAtMixin, forms.Form):
     )
 
 
-class MeetingRescheduleForm(StartsAtMixin, forms.Form):
+class MeetingRescheduleForm(StartsAtMixin, BootstrapForm):
     date = forms.DateField(label=_("New date"), widget=DateInput)
     time = forms.TimeField(label=_("New time"), widget=TimeInput)
     location = forms.CharField(label=_("Place"), max_length=200, required=False)
 
 
-class MeetingDetailsForm(forms.Form):
+class MeetingDetailsForm(BootstrapForm):
     location = forms.CharField(label=_("Place"), max_length=200, required=False)
     agenda = forms.CharField(
         label=_("Agenda"), widget=forms.Textarea(attrs={"rows": 6}), required=False
     )
 
 
-class MeetingCancelForm(forms.Form):
+class MeetingCancelForm(BootstrapForm):
     reason = forms.CharField(
         label=_("Reason for cancelling"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -73,7 +93,7 @@ class MeetingCancelForm(forms.Form):
     )
 
 
-class MinutesForm(forms.Form):
+class MinutesForm(BootstrapForm):
     minutes = forms.CharField(
         label=_("Minutes"), widget=forms.Textarea(attrs={"rows": 10}), required=False
     )
@@ -82,7 +102,7 @@ class MinutesForm(forms.Form):
     )
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(BootstrapForm):
     title_zh = forms.CharField(label=_("Chinese title"), max_length=300)
     title_en = forms.CharField(label=_("English title"), max_length=400, required=False)
     description_zh = forms.CharField(

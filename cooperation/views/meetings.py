@@ -91,6 +91,7 @@ def meeting_detail(request, pk: int):
 
 
 def _form_page(request, template, form, meeting=None, **extra):
+    form.mark_invalid()
     return render(request, template, {"form": form, "meeting": meeting, **extra})
 
 
