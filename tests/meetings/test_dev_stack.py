@@ -91,7 +91,7 @@ def sign_in_and_get(port: int, path: str) -> str:
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login).group(1)
     form = {"username": "leader", "password": "chengyi-demo", "csrfmiddlewaretoken": token}
     opener.open(
-        urllib.request.Request(
+        urllib.request.Request(  # noqa: S310 (a loopback http URL built above)
             f"{base}/accounts/login/",
             data=urllib.parse.urlencode(form).encode(),
             headers={"Referer": f"{base}/accounts/login/"},
