@@ -155,7 +155,12 @@ class ItemFilter(django_filters.FilterSet):
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         if queryset is None:
             queryset = selectors.item_list_queryset(user=request.user)
-        if "is_overdue" not in queryset.query.annotations:
+        annotations = queryset.query.annotations
+        if "rolled_up_progress" not in annotations:
+            queryset = selectors.with_rollup(queryset)
+        if "last_reported_at" not in annotations:
+            queryset = selectors.with_last_report(queryset)
+        if "is_overdue" not in annotations:
             queryset = selectors.with_attention_flags(queryset)
         super().__init__(data, queryset, request=request, prefix=prefix)
 
