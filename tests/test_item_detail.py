@@ -111,6 +111,7 @@ def test_history_tab_shows_who_changed_what_from_and_to(client_as, reported):
     content = response.content.decode()
     assert "张明" in content and "进展报送" in content
     assert "从合作协议数据导入" in content  # the first row, from the fixture
+    assert "新建" in content and "创建时间" not in content
 
 
 def test_first_report_does_not_show_co_owners_as_changed(client_as, reported):

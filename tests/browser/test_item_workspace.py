@@ -122,9 +122,22 @@ def test_english_switch_shows_english_labels_and_names(page, live_server, login,
     expect(page.get_by_test_id("result-count")).to_have_text("49 items")
 
 
+def assert_fits_the_screen(page):
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
+
+
 def test_phone_width_shows_filters_behind_a_button(page, live_server, login, demo_users):
     page.set_viewport_size({"width": 390, "height": 844})
+    item = CooperationItem.objects.get(code="KP-1")
     login(page, live_server, "leader", next_path="/items/")
+    for language in ["en", "zh-hans"]:
+        page.locator(".navbar-toggler").click()  # the menu and language switch fold away
+        page.get_by_test_id(f"language-{language}").click()
+        for path in ["/items/", f"/items/{item.pk}/", f"/items/{item.pk}/history/"]:
+            page.goto(f"{live_server.url}{path}")
+            assert_fits_the_screen(page)
+    page.goto(f"{live_server.url}/items/")
     filters = page.get_by_test_id("item-filters")
     expect(filters).to_be_hidden()
     page.get_by_role("button", name=re.compile("筛选条件")).click()
