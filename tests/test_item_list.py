@@ -274,3 +274,12 @@ def test_list_queries_do_not_grow_with_items(
     assert response.context["page_obj"].paginator.count >= 10
     print(f"item list: {few} queries")
     assert few <= 12, f"the item list takes {few} queries"
+
+
+def test_title_sort_follows_the_language(viewer_client):
+    chinese = codes(viewer_client.get(LIST, {"sort": "title", "top": "1"}))
+    viewer_client.cookies.load({"django_language": "en"})
+    english = viewer_client.get(LIST, {"sort": "title", "top": "1"})
+    titles = [item.title for item in english.context["items"]]
+    assert titles == sorted(titles)
+    assert codes(english) != chinese

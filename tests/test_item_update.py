@@ -312,3 +312,11 @@ def test_completed_item_cannot_get_an_open_milestone(owner, workspace):
     response = owner.post(add, {"title_zh": "补充事项"})
     assert response.context["form"].errors["done_date"]
     assert not item.milestones.exists()
+
+
+@pytest.mark.parametrize("version", ["", "abc", "0"])
+def test_a_tampered_version_is_refused_with_a_visible_message(owner, workspace, version):
+    item = workspace["item"]
+    response = owner.post(update_url(item), report(item, version=version))
+    assert "表单不完整" in response.content.decode()
+    assert_nothing_saved(item)

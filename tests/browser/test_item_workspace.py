@@ -69,6 +69,7 @@ def test_a_bad_submit_shows_the_errors_and_keeps_the_input(page, live_server, lo
     expect(page.locator("#id_progress_error")).to_have_text("进度不能超过 100。")
     expect(page.get_by_label("进度（%）")).to_have_value("150")
     expect(page.get_by_label("进度（%）")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("进度（%）")).to_be_focused()  # the first field to correct
     expect(page.get_by_label("风险与困难")).to_have_value("设备采购延期")
     expect(page.get_by_label("下一步工作")).to_have_value("召开专题会")
     expect(page.locator("#id_health_2")).to_be_checked()
