@@ -42,6 +42,8 @@ def _plain_static_storage(settings):
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
     settings.AXES_ENABLED = False
+    # Hashing with the production hasher costs ~0.5 s a user here; tests don't need its cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
