@@ -10,6 +10,7 @@ import http.cookiejar
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import urllib.parse
@@ -83,6 +84,12 @@ def manage(env, *args):
     return done.stdout
 
 
+def planned_meetings(tmp_path: Path) -> int:
+    with sqlite3.connect(tmp_path / "dev.sqlite3") as db:
+        query = "SELECT COUNT(*) FROM cooperation_meeting WHERE sequence IS NOT NULL"
+        return db.execute(query).fetchone()[0]
+
+
 def sign_in_and_get(port: int, path: str) -> str:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -125,6 +132,9 @@ def test_make_run_worker_and_beat_deliver_a_due_reminder_once(tmp_path):
     try:
         # Beat's tick (every 2 s here, every minute in `make run`) sends the due reminder.
         assert wait_until(lambda: f"X-Chengyi-Reminder: {key}" in output(), 90), output()[-4000:]
+
+        # Beat planned the year of meetings of the three mechanisms when it started.
+        assert wait_until(lambda: planned_meetings(tmp_path) == 7, 30)
 
         # A supervisor sets a meeting for tomorrow: its reminders arrive on the next tick.
         meeting = re.search(r"MEETING (\d+)", manage(env, "shell", "-c", CREATE)).group(1)
