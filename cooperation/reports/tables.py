@@ -1,0 +1,180 @@
+"""What each export contains: headers and rows, in the reader's language."""
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from cooperation.choices import Category, City, Health, Status
+from cooperation.models import Organization, StatusUpdate
+from cooperation.models.base import is_english
+
+from . import states as st
+from .exports import CHUNK, yes_no
+
+
+def choice_label(choices, value) -> str:
+    return choices(value).label if value in choices.values else value or ""
+
+
+def joined(values) -> str:
+    return ("; " if is_english() else "、").join(str(v) for v in values)
+
+
+def _name(org) -> str:
+    return org.short_name if org is not None else ""
+
+
+# --- the item list ---------------------------------------------------------------------
+
+
+def item_header() -> list[str]:
+    return [
+        _("Code"),
+        _("Title (Chinese)"),
+        _("Title (English)"),
+        _("Category"),
+        _("Parent item"),
+        _("Agreement"),
+        _("Chengdu lead"),
+        _("Yibin lead"),
+        _("Co-owners"),
+        _("Status"),
+        _("Health"),
+        _("Reported progress (%)"),
+        _("Rolled-up progress (%)"),
+        _("Weight"),
+        _("Start date"),
+        _("Target date"),
+        _("Last status update"),
+        _("Overdue"),
+        _("Stale"),
+        _("Link"),
+    ]
+
+
+ITEM_WIDTHS = [10, 40, 40, 16, 10, 24, 20, 20, 24, 10, 10, 10, 10, 8, 12, 12, 18, 8, 8, 40]
+
+
+def item_export_queryset(queryset: QuerySet) -> QuerySet:
+    """The filtered item queryset plus what the export needs, without a query per row."""
+    return queryset.annotate(
+        overdue_milestone_count=st.overdue_milestone_count(timezone.localdate())
+    ).prefetch_related(Prefetch("co_owners", queryset=Organization.objects.order_by("name_zh")))
+
+
+def item_rows(queryset: QuerySet, absolute_url):
+    """One row per item; ``absolute_url(path)`` makes the link absolute."""
+    now, today = timezone.now(), timezone.localdate()
+    for item in queryset.iterator(chunk_size=CHUNK):
+        yield [
+            item.code,
+            item.title_zh,
+            item.title_en,
+            choice_label(Category, item.category),
+            item.parent.code if item.parent_id else "",
+            str(item.agreement),
+            _name(item.chengdu_lead),
+            _name(item.yibin_lead),
+            joined(_name(org) for org in item.co_owners.all()),
+            choice_label(Status, item.status),
+            choice_label(Health, item.health),
+            item.progress,
+            round(item.rolled_up_progress),
+            item.weight,
+            item.start_date,
+            item.target_date,
+            item.last_reported_at,
+            yes_no(
+                st.is_overdue(item.status, item.target_date, item.overdue_milestone_count, today)
+            ),
+            yes_no(st.is_stale(item.status, item.last_reported_at or item.created_at, now)),
+            absolute_url(item.get_absolute_url()),
+        ]
+
+
+# --- status updates of a period --------------------------------------------------------
+
+
+def status_update_header() -> list[str]:
+    return [
+        _("Reported at"),
+        _("Code"),
+        _("Item"),
+        _("Category"),
+        _("Organisation"),
+        _("City"),
+        _("Author"),
+        _("Status"),
+        _("Health"),
+        _("Progress (%)"),
+        _("Progress narrative"),
+        _("Risks and blockers"),
+        _("Next steps"),
+    ]
+
+
+STATUS_UPDATE_WIDTHS = [18, 10, 36, 16, 20, 8, 16, 10, 10, 8, 60, 40, 40]
+
+
+def status_update_queryset(*, period, user) -> QuerySet:
+    return (
+        StatusUpdate.objects.filter(
+            reported_at__gte=period.start,
+            reported_at__lt=period.end,
+            item__in=st.visible_pks(user),
+        )
+        .select_related("item", "author", "organization")
+        .order_by("reported_at", "pk")
+    )
+
+
+def status_update_rows(queryset: QuerySet):
+    for update in queryset.iterator(chunk_size=CHUNK):
+        org = update.organization
+        yield [
+            update.reported_at,
+            update.item.code,
+            update.item.title,
+            choice_label(Category, update.item.category),
+            _name(org),
+            choice_label(City, org.city) if org else "",
+            update.author.get_full_name() or update.author.get_username(),
+            choice_label(Status, update.status),
+            choice_label(Health, update.health),
+            update.progress,
+            update.narrative,
+            update.risks,
+            update.next_steps,
+        ]
+
+
+# --- shared by the briefing pack and the period report ---------------------------------
+
+
+def reporting_sheet(cities) -> tuple:
+    header = [
+        _("City"),
+        _("Organisation"),
+        _("Open items owned"),
+        _("Status updates submitted"),
+        _("Reported"),
+        _("Items without any update"),
+    ]
+    rows = [
+        [
+            city["label"],
+            org.name,
+            len(org.expected),
+            org.updates,
+            org.state_label,
+            joined(org.missing),
+        ]
+        for city in cities
+        for org in city["organizations"]
+    ]
+    return (_("Reporting"), header, rows, [10, 28, 12, 12, 12, 50])
+
+
+def when(value) -> str:
+    return date_format(timezone.localtime(value), "DATETIME_FORMAT") if value else ""
