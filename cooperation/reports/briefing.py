@@ -67,9 +67,10 @@ def _item_fact(state, before, *, today, now, in_scope) -> dict:
 def briefing_facts(meeting: Meeting, *, user=None) -> dict:
     """The pack's facts at the meeting's start (or now, if it is still ahead)."""
     now = timezone.now()
-    at = min(meeting.starts_at, now)
+    live = meeting.starts_at > now
+    at = now if live else meeting.starts_at
     previous = previous_meeting(meeting)
-    current = st.states(at, user=user)
+    current = st.states_now(user=user) if live else st.states_at(at, user=user)
     before = st.states_at(previous.starts_at, user=user) if previous else {}
     offset = datetime.timedelta(days=meeting.mechanism.status_call_offset_days)
     window_start = previous.starts_at if previous else meeting.starts_at - offset

@@ -141,7 +141,7 @@ def period_report(*, period: Period, user) -> PeriodReport:
     now = timezone.now()
     start, end = period.start, min(period.end, now)
     before = st.states_at(start, user=user)
-    after = st.states(end, user=user)
+    after = st.states_now(user=user) if end == now else st.states_at(end, user=user)
     completed, started, slipped, expected = [], [], [], []
     for state in st.tree_order(after):
         old = before.get(state.id)

@@ -1,5 +1,6 @@
 """The one write reports make: freezing a held meeting's briefing pack."""
 
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,3 +31,15 @@ def meeting_briefing_freeze(*, meeting: Meeting, user=None) -> bool:
             fields={"briefing_snapshot": facts},
         )
     return True
+
+
+LEADERS_GROUP = "领导 Leaders"
+
+
+def leaders_group_ensure():
+    """The group that gives leaders the reports (cooperation.view_reports); safe to rerun."""
+    group, _created = Group.objects.get_or_create(name=LEADERS_GROUP)
+    group.permissions.add(
+        Permission.objects.get(codename="view_reports", content_type__app_label="cooperation")
+    )
+    return group

@@ -73,7 +73,7 @@ def briefing_sheets(pack) -> list[tuple]:
         _("Status at the previous meeting"),
         _("Health at the previous meeting"),
         _("Progress at the previous meeting (%)"),
-        _("Change"),
+        _("Change since the previous meeting"),
         _("Overdue"),
         _("Stale"),
         _("Last status update"),

@@ -196,7 +196,8 @@ def states_at(at: datetime.datetime, *, user=None) -> dict[int, ItemState]:
             states[row["id"]] = _make(row)
     roll_up(states)
     reports = _restrict(StatusUpdate.objects.filter(reported_at__lte=at), visible, "item_id")
-    for item_id, last in reports.order_by().values("item_id").annotate(last=Max("reported_at")):
+    latest = reports.order_by().values("item_id").annotate(last=Max("reported_at"))
+    for item_id, last in latest.values_list("item_id", "last"):
         if item_id in states:
             states[item_id].last_reported_at = last
     today = timezone.localdate(at)
@@ -207,13 +208,6 @@ def states_at(at: datetime.datetime, *, user=None) -> dict[int, ItemState]:
             states[row[0]].overdue_milestones = row[1]
     _attach_co_owners(states, visible)
     return states
-
-
-def states(at: datetime.datetime | None = None, *, user=None) -> dict[int, ItemState]:
-    """Items now (``at`` None or not in the past) or as they were at ``at``."""
-    if at is None or at >= timezone.now():
-        return states_now(user=user)
-    return states_at(at, user=user)
 
 
 def tree_order(states_by_id: dict[int, ItemState]) -> list[ItemState]:

@@ -19,6 +19,7 @@ from cooperation.reports.forms import PeriodForm
 from cooperation.reports.links import item_list_url
 from cooperation.reports.period import current_quarter
 from cooperation.reports.selectors import briefing_pack, dashboard_figures, period_report
+from cooperation.reports.states import CLOSED
 
 
 def reports_required(view):
@@ -55,8 +56,8 @@ def report_index(request):
     context = {
         "upcoming": next_meetings(timezone.now()),
         "recent": recent,
-        "quarter_form": PeriodForm(),
-        "export_form": PeriodForm(kinds=("quarter", "month", "year")),
+        "quarter_form": PeriodForm(auto_id="quarter-%s"),
+        "export_form": PeriodForm(kinds=("quarter", "month", "year"), auto_id="export-%s"),
     }
     return render(request, "cooperation/report_index.html", context)
 
@@ -69,7 +70,8 @@ def _meeting(pk) -> Meeting:
 def meeting_briefing(request, pk):
     meeting = _meeting(pk)
     pack = briefing_pack(meeting=meeting, user=request.user)
-    return render(request, "cooperation/meeting_briefing.html", {"pack": pack})
+    context = {"pack": pack, "closed_statuses": sorted(CLOSED)}
+    return render(request, "cooperation/meeting_briefing.html", context)
 
 
 @reports_required

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.test import override_settings
 
 from cooperation.models import Agreement
+from cooperation.reports.services import leaders_group_ensure
 from cooperation.services import history_backfill, system_user
 
 
@@ -17,6 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, demo=False, **options):
         system_user()
+        leaders_group_ensure()
         if Agreement.objects.exists():
             self.stdout.write("Agreement already loaded: existing data kept.")
         else:
