@@ -76,7 +76,7 @@ def _category_row(states, category, today) -> dict:
 
 
 def _city_row(states, city, organizations, today, now) -> dict:
-    mine = [s for s in states if city in s.owner_cities(organizations)]
+    mine = [s for s in states if city in s.lead_cities(organizations)]
     base = {"city": city}
     return {
         "key": city,

@@ -110,8 +110,10 @@ class ItemState:
         ids.update(self.co_owner_ids)
         return ids
 
-    def owner_cities(self, organizations: dict[int, Organization]) -> set[str]:
-        return {organizations[pk].city for pk in self.owner_ids() if pk in organizations}
+    def lead_cities(self, organizations: dict[int, Organization]) -> set[str]:
+        """The cities of its two leads (the item list's ``city`` filter)."""
+        leads = (self.chengdu_lead_id, self.yibin_lead_id)
+        return {organizations[pk].city for pk in leads if pk in organizations}
 
 
 def visible_pks(user) -> QuerySet | None:
