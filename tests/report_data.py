@@ -116,7 +116,9 @@ def build_world(author=None) -> dict:
     Milestone.objects.create(
         item=s1, title_zh="已完成", due_date=today - datetime.timedelta(days=5), done_date=today
     )
-    Milestone.objects.create(item=k2, title_zh="未到期", due_date=today + datetime.timedelta(days=5))
+    Milestone.objects.create(
+        item=k2, title_zh="未到期", due_date=today + datetime.timedelta(days=5)
+    )
     items = {i.code: i for i in [k1, k11, k12, k13, k2, s1, s2, c1]}
     if author is not None:
         report(items["K1.1"], author, orgs["cd-a"], now - datetime.timedelta(days=10), 50)
@@ -198,13 +200,13 @@ def bulk_items(count: int, *, prefix="B", author=None) -> list[CooperationItem]:
     items = parents + children
     through = CooperationItem.co_owners.through
     through.objects.bulk_create(
-        [through(cooperationitem=item, organization=orgs[i % len(orgs)]) for i, item in enumerate(items[::5])]
+        [
+            through(cooperationitem=item, organization=orgs[i % len(orgs)])
+            for i, item in enumerate(items[::5])
+        ]
     )
     bulk_create_with_history(
-        [
-            Milestone(item=item, title_zh="里程碑", due_date=item.target_date)
-            for item in items[::3]
-        ],
+        [Milestone(item=item, title_zh="里程碑", due_date=item.target_date) for item in items[::3]],
         Milestone,
     )
     author = author or get_user_model().objects.create_user(f"{prefix}-author")
