@@ -1,17 +1,18 @@
 """A small world whose report figures are computed by hand, and a bulk generator.
 
-The small world (all items created 100 days ago, leads on both sides unless said):
+The small world (all items created 100 days ago):
 
-  code   category            parent  leads        status       health     prog  weight  notes
-  K1     key_project         -       cd-a/yb-a    in_progress  on_track   0     2
-  K1.1   key_project         K1      cd-a/yb-a    in_progress  at_risk    50    1       reported 10 days ago
-  K1.2   key_project         K1      cd-a/yb-a    completed    on_track   100   3
-  K1.3   key_project         K1      cd-a/yb-a    cancelled    on_track   0     5       (left out of roll-ups)
-  K2     key_project         -       cd-b/yb-b    not_started  off_track  0     1       target 10 days ago
-  S1     special_agreement   -       cd-a/-       in_progress  on_track   30    1       milestone due yesterday;
-                                                                                         reported 40 days ago
-  S2     special_agreement   -       -/yb-a       completed    on_track   100   1       target passed (closed)
-  C1     county_pairing      -       co-owner cd-b suspended   at_risk    20    1
+  code  category           parent leads      status      health    progress weight
+  K1    key_project        -      cd-a/yb-a  in_progress on_track    0      2
+  K1.1  key_project        K1     cd-a/yb-a  in_progress at_risk    50      1  reported 10 days ago
+  K1.2  key_project        K1     cd-a/yb-a  completed   on_track  100      3
+  K1.3  key_project        K1     cd-a/yb-a  cancelled   on_track    0      5  (out of roll-ups)
+  K2    key_project        -      cd-b/yb-b  not_started off_track   0      1  target 10 days ago
+  S1    special_agreement  -      cd-a/-     in_progress on_track   30      1  milestone due
+                                                                                yesterday; reported
+                                                                                40 days ago
+  S2    special_agreement  -      -/yb-a     completed   on_track  100      1  target passed
+  C1    county_pairing     -      co-owner cd-b suspended at_risk   20      1
 
 K1 rolls up to (50·1 + 100·3) / (1 + 3) = 87.5 → 88.
 """
@@ -77,7 +78,7 @@ def build_world(author=None) -> dict:
         )
 
     k1 = item("K1", Category.KEY_PROJECT, cd="cd-a", yb="yb-a", status=Status.IN_PROGRESS, weight=2)
-    children = dict(cd="cd-a", yb="yb-a", parent=k1)
+    children = {"cd": "cd-a", "yb": "yb-a", "parent": k1}
     k11 = item(
         "K1.1",
         Category.KEY_PROJECT,
