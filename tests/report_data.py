@@ -136,7 +136,7 @@ def report(item, author, organization, when, progress, **fields) -> StatusUpdate
         status=fields.get("status", item.status),
         health=fields.get("health", item.health),
         progress=progress,
-        narrative="进展顺利",
+        narrative=fields.get("narrative", "进展顺利"),
         reported_at=when,
     )
 
