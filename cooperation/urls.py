@@ -1,19 +1,32 @@
 from django.urls import path
-from django.views.generic import RedirectView
 
+from . import views
 from .views import reports
 
 app_name = "cooperation"
 
 urlpatterns = [
     path("", reports.dashboard, name="dashboard"),
-    # TEMPORARY placeholders until the items and meetings branches land (their URL names).
-    path("items/", RedirectView.as_view(url="/admin/"), name="item_list"),
-    path("items/<int:pk>/", RedirectView.as_view(url="/admin/"), name="item_detail"),
-    path("meetings/", RedirectView.as_view(url="/admin/"), name="meeting_list"),
-    path("meetings/<int:pk>/", RedirectView.as_view(url="/admin/"), name="meeting_detail"),
-    # Reports (issue 5).
+    path("items/", views.item_list, name="item_list"),
     path("items/export.<str:fmt>", reports.item_export, name="item_export"),
+    path("items/<int:pk>/", views.item_detail, name="item_detail"),
+    path("items/<int:pk>/history/", views.item_history_view, name="item_history"),
+    path("items/<int:pk>/update/", views.item_update, name="item_update"),
+    path("items/<int:pk>/milestones/add/", views.milestone_create, name="milestone_create"),
+    path(
+        "items/<int:pk>/milestones/<int:milestone_pk>/edit/",
+        views.milestone_update,
+        name="milestone_update",
+    ),
+    path(
+        "items/<int:pk>/milestones/<int:milestone_pk>/delete/",
+        views.milestone_delete,
+        name="milestone_delete",
+    ),
+    # TEMPORARY until the meetings branch lands (it owns these two URL names).
+    path("meetings/", reports.dashboard, name="meeting_list"),
+    path("meetings/<int:pk>/", reports.dashboard, name="meeting_detail"),
+    # Reports: briefing packs, the period report, exports.
     path("meetings/<int:pk>/briefing/", reports.meeting_briefing, name="meeting_briefing"),
     path(
         "meetings/<int:pk>/briefing.xlsx",

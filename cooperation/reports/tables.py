@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from cooperation import selectors
 from cooperation.choices import Category, City, Health, Status
 from cooperation.models import CooperationItem, StatusUpdate
 from cooperation.models.base import is_english
@@ -76,6 +77,8 @@ class IdList(Aggregate):
 def item_export_queryset(queryset: QuerySet) -> QuerySet:
     """The filtered items plus what the export needs, in one query however many rows.
 
+    ``is_overdue`` and ``is_stale`` are the item list's own flags (``selectors``).
+
     Co-owners come as a list of ids (one subquery), not a prefetch, which would cost a
     query per chunk of rows.
     """
@@ -86,15 +89,13 @@ def item_export_queryset(queryset: QuerySet) -> QuerySet:
         .annotate(ids=IdList("organization_id"))
         .values("ids")
     )
-    return queryset.annotate(
-        overdue_milestone_count=st.overdue_milestone_count(timezone.localdate()),
-        co_owner_ids=Subquery(co_owners, output_field=CharField()),
-    )
+    if "is_overdue" not in queryset.query.annotations:
+        queryset = selectors.with_attention_flags(queryset)
+    return queryset.annotate(co_owner_ids=Subquery(co_owners, output_field=CharField()))
 
 
 def item_rows(queryset: QuerySet, absolute_url):
     """One row per item; ``absolute_url(path)`` makes the link absolute."""
-    now, today = timezone.now(), timezone.localdate()
     organizations = st.organizations_by_id()
     for item in queryset.iterator(chunk_size=CHUNK):
         co_owners = [
@@ -118,10 +119,8 @@ def item_rows(queryset: QuerySet, absolute_url):
             item.start_date,
             item.target_date,
             item.last_reported_at,
-            yes_no(
-                st.is_overdue(item.status, item.target_date, item.overdue_milestone_count, today)
-            ),
-            yes_no(st.is_stale(item.status, item.last_reported_at or item.created_at, now)),
+            yes_no(item.is_overdue),
+            yes_no(item.is_stale),
             absolute_url(item.get_absolute_url()),
         ]
 

@@ -38,11 +38,7 @@ def reports_required(view):
 @require_GET
 def dashboard(request):
     figures = dashboard_figures(user=request.user)
-    context = {
-        "figures": figures,
-        "charts": charts(figures),
-        "can_view_reports": permissions.can_view_reports(request.user),
-    }
+    context = {"figures": figures, "charts": charts(figures)}
     return render(request, "cooperation/dashboard.html", context)
 
 
