@@ -43,7 +43,9 @@ def consultations(demo_users):
     status_report_submit(
         item=CooperationItem.objects.get(code="KP-1.1"),
         user=demo_users["cd_coordinator"],
-        report=StatusReport(status="in_progress", health="at_risk", progress=40, narrative="征地略慢"),
+        report=StatusReport(
+            status="in_progress", health="at_risk", progress=40, narrative="征地略慢"
+        ),
     )
     return {"upcoming": upcoming}
 
@@ -68,9 +70,7 @@ def test_leader_dashboard_briefing_print_and_xlsx(
 
     # The next quarterly consultation's briefing pack.
     page.locator('[data-mechanism="lead-dept-quarterly"]').get_by_test_id("briefing-link").click()
-    expect(page).to_have_url(
-        re.compile(rf"/meetings/{consultations['upcoming'].pk}/briefing/$")
-    )
+    expect(page).to_have_url(re.compile(rf"/meetings/{consultations['upcoming'].pk}/briefing/$"))
     expect(page.get_by_test_id("pack-state")).to_have_attribute("data-frozen", "false")
     expect(page.locator('tr[data-code="KP-1.1"]')).to_contain_text("40%")
     expect(page.get_by_test_id("reporting-chengdu")).to_contain_text("成都产业集团")
