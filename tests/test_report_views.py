@@ -9,7 +9,7 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cooperation.choices import Category, MeetingState, Role
 from cooperation.models import Agreement, Meeting
@@ -140,3 +140,23 @@ def test_query_counts_do_not_grow_with_items(setting, client):
     large = measure(client, setting)
     assert large == small
     print("queries per page at 10 and 1,000 items:", small)
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "pack"),
+    [
+        ("zh-hans", "协议推进总览", "会商材料"),
+        ("en", "Where the agreement stands", "Briefing pack"),
+    ],
+)
+def test_report_pages_in_both_languages(setting, client, settings, language, heading, pack):
+    client.force_login(setting["users"]["leader"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    assert heading in client.get(reverse("cooperation:dashboard")).content.decode()
+    url = reverse("cooperation:meeting_briefing", args=[setting["upcoming"].pk])
+    assert pack in client.get(url).content.decode()
+    response = client.get(reverse("cooperation:item_export", args=["csv"]))
+    with translation.override("en" if language == "zh-hans" else "zh-hans"):
+        lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("编号," if language == "zh-hans" else "Code,")
+    assert (",推进中," if language == "zh-hans" else ",In progress,") in "\n".join(lines)

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterable
 
 from django.http import FileResponse, StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_str
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -65,12 +65,16 @@ class _Echo:
 
 def csv_response(filename: str, header: list, rows: Iterable[list]) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
+    language = translation.get_language()
 
     def lines():
-        yield "\ufeff"  # so that Excel reads the Chinese text as UTF-8
-        yield writer.writerow([neutralise(cell) for cell in header])
-        for row in rows:
-            yield writer.writerow([neutralise(local(cell)) for cell in row])
+        # The rows are made while the server sends them, after the view has returned:
+        # keep the reader's language for their labels.
+        with translation.override(language):
+            yield "\ufeff"  # so that Excel reads the Chinese text as UTF-8
+            yield writer.writerow([neutralise(cell) for cell in header])
+            for row in rows:
+                yield writer.writerow([neutralise(local(cell)) for cell in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
