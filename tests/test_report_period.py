@@ -63,8 +63,19 @@ def story(make_user):
         change("K2", boss, status=Status.IN_PROGRESS)
     with travel(at(2026, 2, 1, 9)):
         change("S1", boss, health=Health.AT_RISK)
+    with travel(at(2026, 2, 5, 9)):  # created in the quarter: one already under way
+        for code, status in [("N1", Status.IN_PROGRESS), ("N2", Status.NOT_STARTED)]:
+            CooperationItem.objects.create(
+                agreement=world["agreement"],
+                code=code,
+                category=Category.SPECIAL_AGREEMENT,
+                title_zh=f"{code}事项",
+                status=status,
+                sort_order=2,
+            )
     with travel(at(2026, 2, 10, 9)):
         submit("K1", yb)
+        change("N2", boss, status=Status.IN_PROGRESS)
     with travel(at(2026, 3, 1, 9)):
         submit("K1.1", cd, status=Status.COMPLETED, progress=100)
     with travel(at(2026, 4, 5, 9)):  # the next quarter: not in the Q1 report
@@ -91,12 +102,14 @@ def test_q1_figures(story, make_user):
         report = period_report(period=Period.parse("2026-Q1"), user=viewer)
     assert not report.partial
     assert codes(report.completed) == ["K1.1"]
-    assert codes(report.started) == ["K2"]
+    assert codes(report.started) == ["K2", "N2"]  # N1 was created in progress
     assert codes(report.slipped) == ["S1", "S3"]
     reasons = {row.item.code: row.reasons for row in report.slipped}
     assert reasons == {"S1": [HEALTH_WORSE], "S3": [TARGET_PASSED]}
     assert report.updates == 2
-    assert (report.progress_before, report.progress_after) == (47, 50)
+    # Top-level items at the start: K1 88 (weight 2), K2 0, S1 30, S2 100, C1 20, S3 0 → 47;
+    # at the end K1 rolls up to 100 and N1, N2 (0) join: 350 / 9 → 39.
+    assert (report.progress_before, report.progress_after) == (47, 39)
     assert organisations(report) == {
         "cd-a简称": (4, 1, True, ["S1", "S3"]),
         "yb-a简称": (2, 1, True, []),
@@ -149,7 +162,7 @@ def test_page_and_xlsx(story, leader, client):
         value for _label, value in workbook.worksheets[0].iter_rows(min_row=2, values_only=True)
     ]
     # Period, from, until, items, completed, started, slipped, updates, progress before/after.
-    assert summary[3:] == [9, 1, 1, 2, 2, 47, 50]
+    assert summary[3:] == [11, 1, 2, 2, 2, 47, 39]
     slipped = list(workbook.worksheets[3].iter_rows(min_row=2, values_only=True))
     assert [row[0] for row in slipped] == ["S1", "S3"]
 

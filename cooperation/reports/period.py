@@ -137,19 +137,27 @@ def _slipped_reasons(before, after, start, end) -> list:
 
 
 def period_report(*, period: Period, user) -> PeriodReport:
-    """Items completed, started and slipped in ``period``, and who reported (fixed queries)."""
+    """Items completed, started and slipped in ``period``, and who reported (fixed queries).
+
+    Each item is compared with its state at the start of the period or, for an item created
+    during it, with its state when it was created: an item created already in progress has
+    not "started" in the period.
+    """
     now = timezone.now()
     start, end = period.start, min(period.end, now)
     before = st.states_at(start, user=user)
+    baseline = {**st.states_created(start, end, user=user), **before}
     after = st.states_now(user=user) if end == now else st.states_at(end, user=user)
     completed, started, slipped, expected = [], [], [], []
+    local_start, local_end = timezone.localtime(start), timezone.localtime(end)
     for state in st.tree_order(after):
-        old = before.get(state.id)
-        if state.status == Status.COMPLETED and (old is None or old.status != Status.COMPLETED):
-            completed.append(PeriodRow(state, old))
-        if state.status in STARTED and (old is None or old.status == Status.NOT_STARTED):
-            started.append(PeriodRow(state, old))
-        reasons = _slipped_reasons(old, state, timezone.localtime(start), timezone.localtime(end))
+        old = baseline.get(state.id)
+        if old is not None and state.status != old.status:
+            if state.status == Status.COMPLETED:
+                completed.append(PeriodRow(state, old))
+            if state.status in STARTED and old.status == Status.NOT_STARTED:
+                started.append(PeriodRow(state, old))
+        reasons = _slipped_reasons(old, state, local_start, local_end)
         if reasons:
             slipped.append(PeriodRow(state, old, reasons))
         expected.append((state, state.is_open or old is None or old.is_open))

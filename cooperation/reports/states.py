@@ -212,6 +212,21 @@ def states_at(at: datetime.datetime, *, user=None) -> dict[int, ItemState]:
     return states
 
 
+def states_created(
+    start: datetime.datetime, end: datetime.datetime, *, user=None
+) -> dict[int, ItemState]:
+    """Items created in (start, end], as they were created (one query)."""
+    created = CooperationItem.history.filter(
+        history_type="+", history_date__gt=start, history_date__lte=end
+    )
+    rows = _restrict(created, visible_pks(user), "id").order_by("history_date", "history_id")
+    states = {}
+    for row in rows.values(*FIELDS):
+        states.setdefault(row["id"], _make(row))
+    roll_up(states)
+    return states
+
+
 def tree_order(states_by_id: dict[int, ItemState]) -> list[ItemState]:
     """Category by category, each top-level item followed by its sub-items."""
     children = defaultdict(list)

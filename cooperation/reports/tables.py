@@ -190,7 +190,7 @@ def reporting_sheet(cities) -> tuple:
         _("Organisation"),
         _("Open items owned"),
         _("Status updates submitted"),
-        _("Reported"),
+        _("Report status"),
         _("Items without any update"),
     ]
     rows = [
