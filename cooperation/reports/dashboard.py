@@ -25,7 +25,6 @@ OVERALL_RULE = _(
     "weight is set on the item; cancelled items are left out)."
 )
 LIST_LIMIT = 10
-DEFAULT_STALE_DAYS = 30
 
 
 @dataclasses.dataclass
@@ -92,9 +91,8 @@ def _city_row(states, city, organizations, today, now) -> dict:
 
 
 def stale_params() -> dict:
-    """The item list counts 30 days unless told otherwise."""
-    days = settings.CHENGYI_STALE_DAYS
-    return {"stale": True, "stale_days": days if days != DEFAULT_STALE_DAYS else None}
+    """The item list's ``stale`` counts CHENGYI_STALE_DAYS days, as the dashboard does."""
+    return {"stale": True}
 
 
 def _status_is(value):
