@@ -1,5 +1,7 @@
 from django.urls import path
 
+from cooperation.meetings.urls import urlpatterns as meeting_urlpatterns
+
 from . import views
 from .views import reports
 
@@ -23,9 +25,6 @@ urlpatterns = [
         views.milestone_delete,
         name="milestone_delete",
     ),
-    # TEMPORARY until the meetings branch lands (it owns these two URL names).
-    path("meetings/", reports.dashboard, name="meeting_list"),
-    path("meetings/<int:pk>/", reports.dashboard, name="meeting_detail"),
     # Reports: briefing packs, the period report, exports.
     path("meetings/<int:pk>/briefing/", reports.meeting_briefing, name="meeting_briefing"),
     path(
@@ -42,3 +41,6 @@ urlpatterns = [
         name="statusupdate_export",
     ),
 ]
+
+# The consultation calendar, reminders and notifications (cooperation/meetings/).
+urlpatterns += meeting_urlpatterns

@@ -219,3 +219,18 @@ def test_admin_marking_a_meeting_held_freezes_its_pack(story, superuser, client)
     second.refresh_from_db()
     assert second.state == MeetingState.HELD
     assert second.briefing_snapshot["meeting_id"] == second.pk
+
+
+def test_recording_the_minutes_freezes_the_pack(story):
+    from cooperation.meetings.changes import meeting_minutes_record
+
+    second = story["second"]
+    with travel(second.starts_at + datetime.timedelta(hours=2)):
+        meeting_minutes_record(
+            meeting=second, user=story["boss"], minutes="会议纪要", decisions="决定二"
+        )
+    second.refresh_from_db()
+    assert second.state == MeetingState.HELD
+    frozen = {row["code"]: row for row in second.briefing_snapshot["items"]}
+    assert frozen["K1.1"]["progress"] == 80
+    assert frozen["K1.1"]["before"]["progress"] == 60  # meeting 1's frozen figure

@@ -11,7 +11,7 @@ from .tables import choice_label, reporting_sheet, when
 
 def _trend(row) -> str:
     if row.is_new:
-        return _("New")
+        return _("New since the previous meeting")
     parts = []
     if row.status_changed:
         parts.append(

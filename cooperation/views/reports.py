@@ -74,7 +74,7 @@ def meeting_briefing(request, pk):
 def meeting_briefing_xlsx(request, pk):
     meeting = _meeting(pk)
     pack = briefing_pack(meeting=meeting, user=request.user)
-    stem = f"briefing-{meeting.mechanism.code}-{meeting.sequence}"
+    stem = f"briefing-{meeting.mechanism.code}-{meeting.sequence or f'extra-{meeting.pk}'}"
     return exports.xlsx_response(exports.export_name(stem, "xlsx"), sheets.briefing_sheets(pack))
 
 

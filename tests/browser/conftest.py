@@ -1,7 +1,11 @@
-"""Browser-test fixtures (Debian's Chromium, sign-in, console errors).
+"""Shared fixtures of the browser tests: Debian's Chromium, a signed-in page, console checks.
 
-TEMPORARY on the reports branch: the items branch brings the shared version of this file
-with the same fixture names (login, demo_users, console_errors); at the merge, it wins.
+Every browser test gets ``console_errors`` automatically: a test fails if any page it
+visited logged a console error or an uncaught exception (that is how a CSP violation shows).
+A test that provokes an error on purpose (a 403 page) removes that one entry itself.
+
+Use ``login(page, live_server, "cd_coordinator")`` to sign in through the real form; the
+``demo_users`` fixture creates the demo accounts (password ``PASSWORD``).
 """
 
 import pytest
@@ -20,7 +24,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DEMO_USERS = {
+    # username: (name, organisation code, role)
     "cd_coordinator": ("张明", "cdig", Role.COORDINATOR),
+    "yb_coordinator": ("李静", "yibin-lingang-etdz", Role.COORDINATOR),
     "supervisor": ("王督办", "chengdu-gov", Role.SUPERVISOR),
     "leader": ("陈领导", "yibin-gov", Role.VIEWER),
 }
@@ -30,17 +36,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _plain_http_live_server():
-    """The live server's SecurityMiddleware reads SECURE_SSL_REDIRECT when it starts."""
-    from django.conf import settings
-
-    previous = settings.SECURE_SSL_REDIRECT
-    settings.SECURE_SSL_REDIRECT = False
-    yield
-    settings.SECURE_SSL_REDIRECT = previous
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +50,7 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
+    # The users' browsers ask for Chinese; the interface must then be Chinese.
     return {
         **browser_context_args,
         "locale": "zh-CN",
@@ -65,8 +61,11 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture(autouse=True)
 def console_errors(page: Page):
+    """Console errors and uncaught exceptions of every page the test visits."""
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
     page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
     page.set_default_timeout(10_000)
     yield errors
@@ -75,13 +74,14 @@ def console_errors(page: Page):
 
 @pytest.fixture
 def demo_users(agreement, make_user):
-    return {
-        username: make_user(username, org=org, role=role, first_name=name)
-        for username, (name, org, role) in DEMO_USERS.items()
-    }
+    users = {}
+    for username, (name, org, role) in DEMO_USERS.items():
+        users[username] = make_user(username, org=org, role=role, first_name=name)
+    return users
 
 
 def _login(page: Page, live_server, username: str, password: str = PASSWORD, next_path: str = "/"):
+    """Sign in through the sign-in form, the way a user does; returns the page."""
     page.goto(f"{live_server.url}/accounts/login/?next={next_path}")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
@@ -93,4 +93,5 @@ def _login(page: Page, live_server, username: str, password: str = PASSWORD, nex
 
 @pytest.fixture
 def login():
+    """``login(page, live_server, username, password=PASSWORD, next_path="/")``."""
     return _login
