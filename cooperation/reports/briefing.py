@@ -126,6 +126,7 @@ def _localized(fact: dict, field: str) -> str:
 class PackRow:
     fact: dict
     reports: int
+    compared: bool = True  # False when there is no previous meeting to compare with
 
     def __getattr__(self, name):
         try:
@@ -178,6 +179,8 @@ class PackRow:
 
     @property
     def changed(self) -> bool:
+        if not self.compared:
+            return False
         return self.is_new or self.status_changed or self.health_trend or self.progress_delta
 
 
@@ -216,7 +219,7 @@ class BriefingPack:
             "status": {s: sum(r.status == s for r in rows) for s in Status.values},
             "overdue": sum(r.overdue for r in rows),
             "stale": sum(r.stale for r in rows),
-            "changed": sum(bool(r.changed) for r in rows),
+            "changed": sum(bool(r.changed) for r in rows) if self.previous else None,
             "worse": sum(r.health_trend > 0 for r in rows),
             "open": len(open_rows),
             "reported": sum(r.reported for r in open_rows),
@@ -228,12 +231,12 @@ def present(facts: dict, meeting: Meeting, *, frozen: bool, visible=None) -> Bri
     counts: dict[int, int] = defaultdict(int)
     for item_id, _org_id, count in facts["reports"]:
         counts[item_id] += count
+    previous = facts["previous"]
     rows = [
-        PackRow(fact=fact, reports=counts[fact["id"]])
+        PackRow(fact=fact, reports=counts[fact["id"]], compared=previous is not None)
         for fact in facts["items"]
         if visible is None or fact["id"] in visible
     ]
-    previous = facts["previous"]
     if previous is not None:
         previous = {**previous, "starts_at": _parse_datetime(previous["starts_at"])}
     followups = [r for r in rows if previous and r.source_meeting_id == previous["id"]]

@@ -10,6 +10,8 @@ from .tables import choice_label, reporting_sheet, when
 
 
 def _trend(row) -> str:
+    if not row.compared:
+        return ""
     if row.is_new:
         return _("New since the previous meeting")
     parts = []
@@ -39,7 +41,7 @@ def briefing_sheets(pack) -> list[tuple]:
         *[[choice_label(Status, s), n] for s, n in summary["status"].items()],
         [_("Overdue"), summary["overdue"]],
         [_("Stale"), summary["stale"]],
-        [_("Changed since the previous meeting"), summary["changed"]],
+        [_("Changed since the previous meeting"), summary["changed"]],  # None: no previous
         [_("Health worsened"), summary["worse"]],
         [_("Open items reported on"), f"{summary['reported']} / {summary['open']}"],
     ]
