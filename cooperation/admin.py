@@ -15,6 +15,12 @@ from .models import (
     Reminder,
     StatusUpdate,
 )
+from .reports.admin_actions import (
+    ReportsPermissionMixin,
+    export_items_csv,
+    export_items_xlsx,
+    freeze_if_held,
+)
 
 
 class ChangeReasonAdmin(SimpleHistoryAdmin):
@@ -93,7 +99,8 @@ class SubItemInline(admin.TabularInline):
 
 
 @admin.register(CooperationItem)
-class CooperationItemAdmin(ChangeReasonAdmin):
+class CooperationItemAdmin(ReportsPermissionMixin, ChangeReasonAdmin):
+    actions = [export_items_xlsx, export_items_csv]
     list_display = [
         "code",
         "title_zh",
@@ -180,6 +187,11 @@ class MeetingAdmin(ChangeReasonAdmin):
     list_select_related = ["mechanism"]
     date_hierarchy = "starts_at"
     inlines = [ReminderInline]
+    exclude = ["briefing_snapshot"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        freeze_if_held(request, obj)
 
 
 @admin.register(Reminder)
@@ -200,6 +212,14 @@ class ReminderAdmin(ChangeReasonAdmin):
     list_select_related = ["recipient", "meeting__mechanism", "item"]
     date_hierarchy = "due_at"
     readonly_fields = ["key", "claimed_at", "claimed_by", "sent_at", "created_at"]
+    actions = ["send_again"]
+
+    @admin.action(description=_("Send the selected failed reminders again"))
+    def send_again(self, request, queryset):
+        from .meetings.outbox import reminders_retry
+
+        count = reminders_retry(queryset, user=request.user)
+        self.message_user(request, _("%(count)d reminders will be sent again.") % {"count": count})
 
 
 @admin.register(Notification)
