@@ -1,12 +1,12 @@
-"""Peak memory of an export: ``python -m bench.probes.exportmem PAGE REPS BUDGET``
-(DATABASE_URL set).
+"""Peak memory of one export: ``python -m bench.probes.exportmem PAGE`` (DATABASE_URL set).
 
-In a fresh process, signed in through Django's test client (full middleware): for each run,
-collect garbage and hand freed memory back to the system (``malloc_trim``), note the resident
-set size, then request the export and read the streamed body to its end while a thread
-samples the RSS every millisecond. The figure is the peak RSS above the level before the run:
-it counts C allocations too (openpyxl, lxml, psycopg), which tracemalloc would miss. Runs
-repeat up to REPS times while the runs so far took less than BUDGET seconds. Prints JSON.
+In a fresh process, signed in through Django's test client (full middleware), after a warm-up
+export of one item: collect garbage, hand freed memory back to the system (``malloc_trim``),
+note the resident set size, then request the export and read the streamed body to its end
+while a thread samples the RSS every millisecond. The figure is the peak RSS above the level
+before the run; it counts C allocations too (openpyxl, psycopg), which tracemalloc would miss.
+One run per process: a second run in the same process reuses the memory the first one left
+in Python's arenas and would show less than the export needs. Prints JSON.
 """
 
 import contextlib
@@ -65,7 +65,7 @@ def measured_run(client, url: str) -> dict:
     return {"peak_mib": (peak[0] - baseline) / MiB, "seconds": seconds, "bytes": size}
 
 
-def main(name: str, reps: int, budget: float) -> int:
+def main(name: str) -> int:
     import django
 
     django.setup()
@@ -83,12 +83,10 @@ def main(name: str, reps: int, budget: float) -> int:
     # Warm-up: the same export of one item, so imports, templates, translations and caches
     # are loaded before the first measured run (a first run otherwise shows ~5 MiB more).
     fetch(client, f"{url}?q={pages.DETAIL_ITEM}")
-    runs = []
-    while len(runs) < reps and (not runs or sum(r["seconds"] for r in runs) < budget):
-        runs.append(measured_run(client, url))
-    print(json.dumps({"rows": CooperationItem.objects.count(), "runs": runs}))
+    run = measured_run(client, url)
+    print(json.dumps({"rows": CooperationItem.objects.count(), **run}))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3])))
+    sys.exit(main(sys.argv[1]))
