@@ -139,6 +139,10 @@ def _stale_form_error(item: CooperationItem) -> StaleFormError:
 
 
 def validate_status_report(*, item: CooperationItem, report: StatusReport) -> None:
+    if item.status == Status.CANCELLED:
+        raise ValidationError(
+            _("This item was cancelled: it takes no more status reports."), code="cancelled"
+        )
     errors: dict[str, list[str]] = {}
     try:
         check_status_transition(current=item.status, new=report.status)
