@@ -11,7 +11,6 @@ import datetime
 from collections import defaultdict
 
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from cooperation.choices import Category, MeetingState, Status
 from cooperation.models import Meeting
@@ -263,7 +262,3 @@ def present(facts: dict, meeting: Meeting, *, frozen: bool, visible=None) -> Bri
             facts["organizations"],
         ),
     )
-
-
-FROZEN_NOTE = _("Frozen when the meeting was held: the figures as they were at the meeting.")
-LIVE_NOTE = _("Live figures: they change as coordinators report, until the meeting is held.")
