@@ -163,7 +163,8 @@ def test_the_meeting_list_shows_the_year_of_all_three_mechanisms_in_constant_que
 def test_the_meeting_list_filters_by_mechanism_and_speaks_english(as_user, calendar_world):
     client = as_user("viewer")
     mechanism = calendar_world["next"].mechanism
-    html = client.get(mechanism.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.cookies["django_language"] = "en"
+    html = client.get(mechanism.get_absolute_url()).content.decode()
     assert html.count("data-meeting=") == 4
     assert "Quarterly consultation" in html and "No. 27" in html and "Upcoming" in html
 
