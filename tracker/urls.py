@@ -2,10 +2,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from cooperation.views.health import healthz
+
+handler403 = "cooperation.views.errors.permission_denied"
+
 admin.site.site_header = "成宜合作项目推进系统"
 admin.site.site_title = "Chengyi Tracker"
 
 urlpatterns = [
+    path("healthz/", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path(
