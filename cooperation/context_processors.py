@@ -1,3 +1,42 @@
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from . import permissions
+
+# (URL name, label, path prefix that marks the entry active); entries whose URL does not
+# exist (yet) are left out.
+NAV = [
+    ("cooperation:dashboard", _("Overview"), None),
+    ("cooperation:item_list", _("Cooperation items"), "/items/"),
+    ("cooperation:meeting_list", _("Consultations"), "/meetings/"),
+    ("cooperation:report_index", _("Reports"), "/reports/"),
+]
+
+
+def _url(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
 def navigation(request):
     """Values every page's header needs."""
-    return {}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    entries = []
+    for name, label, prefix in NAV:
+        url = _url(name)
+        if url is None or (
+            name == "cooperation:report_index" and not (permissions.can_view_reports(user))
+        ):
+            continue
+        active = request.path.startswith(prefix) if prefix else request.path == url
+        entries.append({"url": url, "label": label, "active": active})
+    return {
+        "nav_entries": entries,
+        "nav_memberships": permissions.memberships(user),
+        "notifications_url": _url("cooperation:notification_list"),
+        "unread_notifications": 0,
+    }

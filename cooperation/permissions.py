@@ -16,7 +16,7 @@ from .models import CooperationItem
 security_log = logging.getLogger("cooperation.security")
 
 
-def _memberships(user):
+def memberships(user):
     if not user.is_authenticated:
         return []
     cached = getattr(user, "_chengyi_memberships", None)
@@ -28,17 +28,17 @@ def _memberships(user):
 
 def organization_ids(user) -> set[int]:
     """The organisations the user works for, whatever the role."""
-    return {m.organization_id for m in _memberships(user)}
+    return {m.organization_id for m in memberships(user)}
 
 
 def coordinator_organization_ids(user) -> set[int]:
-    return {m.organization_id for m in _memberships(user) if m.role == Role.COORDINATOR}
+    return {m.organization_id for m in memberships(user) if m.role == Role.COORDINATOR}
 
 
 def is_supervisor(user) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
-    return user.is_superuser or any(m.role == Role.SUPERVISOR for m in _memberships(user))
+    return user.is_superuser or any(m.role == Role.SUPERVISOR for m in memberships(user))
 
 
 def can_view_reports(user) -> bool:
