@@ -5,6 +5,7 @@ from django.urls import include, path
 from cooperation.views.health import healthz
 
 handler403 = "cooperation.views.errors.permission_denied"
+handler500 = "cooperation.views.errors.server_error"
 
 admin.site.site_header = "成宜合作项目推进系统"
 admin.site.site_title = "Chengyi Tracker"

@@ -1,10 +1,18 @@
 """Error views that record what was refused in the security log, then answer as Django does."""
 
+import logging
+import sys
+
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views import csrf, defaults
 
 from cooperation.permissions import log_denied
+
+log = logging.getLogger("cooperation.errors")
 
 
 def permission_denied(request, exception):
@@ -32,3 +40,14 @@ def locked_out(request, original_response=None, credentials=None):
         context,
         status=settings.AXES_HTTP_RESPONSE_CODE,
     )
+
+
+def server_error(request):
+    """A database that is down or restarting answers 503 (try again shortly), not 500."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, OperationalError | InterfaceError):
+        log.error("database unavailable", extra={"event": "database_unavailable"})
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = "30"
+        return response
+    return defaults.server_error(request)

@@ -1,0 +1,187 @@
+"""Failure behaviour: the broker down, the database restarted, the health endpoint.
+
+The outages happen to private servers started here (a Redis and a PostgreSQL cluster on free
+loopback ports), never to the shared ones other tests use.
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from django.db import connection
+
+from tests.conftest import PASSWORD
+from tests.services import (
+    ROOT,
+    Browser,
+    Gunicorn,
+    PrivatePostgres,
+    PrivateRedis,
+    app_env,
+    manage,
+    wait_for,
+)
+
+PAGE = "/accounts/password/"
+
+
+# --- the health endpoint, in-process ----------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_health_reports_database_and_broker_without_signing_in(client):
+    response = client.get("/healthz/")
+    assert response.status_code == 200
+    report = response.json()
+    assert report["database"] == "ok"
+    assert report["broker"] == "ok"
+    assert report["status"] in ("ok", "degraded")  # "ok" once a worker answers
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+@pytest.mark.django_db
+def test_health_refuses_writes(client):
+    assert client.post("/healthz/").status_code == 405
+
+
+# --- a worker and the broker, end to end ---------------------------------------------------
+
+
+@pytest.fixture
+def redis_server():
+    server = PrivateRedis().start()
+    yield server
+    server.stop()
+
+
+def start_worker(env):
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "tracker", "worker", "--pool", "solo",
+         "--without-mingle", "--without-gossip", "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def app_on_private_redis(redis_server, live_db_url):
+    env = app_env(
+        DATABASE_URL=live_db_url,
+        REDIS_URL=redis_server.url,
+        CELERY_BROKER_URL=redis_server.url,
+    )
+    server = Gunicorn(env).start()
+    worker = start_worker(env)
+    yield server, worker
+    worker.terminate()
+    worker.wait(20)
+    server.stop()
+
+
+@pytest.fixture
+def live_db_url():
+    """The test database, for servers started outside this process (commits are visible)."""
+    s = connection.settings_dict
+    return f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_stopped_the_site_works_and_health_says_degraded(
+    agreement, make_user, redis_server, app_on_private_redis
+):
+    server, _worker = app_on_private_redis
+    make_user("cd", org="cdig")
+    browser = Browser(server.base)
+    wait_for(lambda: browser.health()[1]["workers"] == 1, what="a worker", timeout=60)
+    assert browser.health() == (
+        200,
+        {"status": "ok", "database": "ok", "broker": "ok", "workers": 1},
+    )
+
+    redis_server.stop()
+    status, report = browser.health()
+    assert status == 200, "a broker outage must not take the instance out of the balancer"
+    assert report == {
+        "status": "degraded",
+        "database": "ok",
+        "broker": "unavailable",
+        "workers": "unknown",
+    }
+    assert browser.sign_in("cd", PASSWORD) == 302
+    assert browser.get(PAGE)[0] == 200
+    assert browser.post("/accounts/logout/", {})[0] == 302
+
+    redis_server.start()  # same port: the worker and the web reconnect by themselves
+    wait_for(lambda: browser.health()[1] == {
+        "status": "ok", "database": "ok", "broker": "ok", "workers": 1
+    }, what="recovery", timeout=60)  # fmt: skip
+    assert "Traceback" not in server.output()
+
+
+# --- the database restarted ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def private_postgres():
+    if not (os.path.exists("/usr/lib/postgresql/15/bin/initdb") or os.environ.get("PG_BIN")):
+        pytest.fail("PostgreSQL server binaries are needed (apt-get install postgresql)")
+    cluster = PrivatePostgres().init()
+    env = app_env(DATABASE_URL=cluster.url)
+    for step in (("migrate", "--no-input"), ("setup_site",)):
+        result = manage(*step, env=env)
+        assert result.returncode == 0, result.stderr
+    make = manage(
+        "createsuperuser", "--no-input", "--username", "boss", "--email", "boss@example.com",
+        env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
+    )  # fmt: skip
+    assert make.returncode == 0, make.stderr
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture
+def app_on_private_postgres(private_postgres):
+    server = Gunicorn(app_env(DATABASE_URL=private_postgres.url)).start()
+    yield server
+    server.stop()
+
+
+def test_requests_recover_after_a_database_restart_without_restarting_the_app(
+    private_postgres, app_on_private_postgres
+):
+    server = app_on_private_postgres
+    browser = Browser(server.base)
+    assert browser.sign_in("boss", PASSWORD) == 302
+    assert browser.get(PAGE)[0] == 200
+    assert browser.get("/admin/cooperation/cooperationitem/")[0] == 200
+    gunicorn_pid = server.process.pid
+
+    private_postgres.stop()
+    status, report = browser.health()
+    assert (status, report["database"], report["status"]) == (503, "unavailable", "unavailable")
+    status, body = browser.get(PAGE)
+    assert status == 503, "a database outage answers 'try again shortly', not a crash page"
+    assert "Temporarily unavailable" in body
+
+    private_postgres.start()
+    # The very next requests work, with the same session: no restart of the app.
+    assert browser.health()[0] == 200
+    assert browser.get(PAGE)[0] == 200
+    assert browser.get("/admin/cooperation/cooperationitem/")[0] == 200
+    assert server.process.pid == gunicorn_pid and server.process.poll() is None
+
+
+def test_a_restart_between_requests_is_invisible_to_users(
+    private_postgres, app_on_private_postgres
+):
+    # Connections are kept for 60 s; the health check at the start of each request notices a
+    # connection the restart killed and opens a new one before the view runs.
+    browser = Browser(app_on_private_postgres.base)
+    assert browser.sign_in("boss", PASSWORD) == 302
+    for _ in range(3):
+        assert browser.get(PAGE)[0] == 200
+        private_postgres.stop()
+        private_postgres.start()
+        time.sleep(0.2)
+        assert browser.get(PAGE)[0] == 200
