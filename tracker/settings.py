@@ -104,6 +104,8 @@ TEMPLATES = [
 ]
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+# JSON that keeps microseconds, for `manage.py backup` / `restore`.
+SERIALIZATION_MODULES = {"chengyi": "cooperation.serializers"}
 
 # --- Database -----------------------------------------------------------------------------
 DATABASES = {
