@@ -1,12 +1,20 @@
 """Every read of items that more than one page needs. Pages add their own filters on top."""
 
+import datetime
+
+from django.conf import settings
 from django.db.models import (
+    BooleanField,
     Case,
+    Exists,
+    ExpressionWrapper,
     F,
     FloatField,
     IntegerField,
     Max,
     OuterRef,
+    Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -14,11 +22,14 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Round
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import permissions
 from .choices import Status
-from .models import CooperationItem, StatusUpdate
+from .models import CooperationItem, Milestone, StatusUpdate
+
+CLOSED_STATUSES = (Status.COMPLETED, Status.CANCELLED)
 
 ROLLUP_RULE = _(
     "An item with sub-items shows the weighted average of its sub-items' progress (each "
@@ -87,3 +98,62 @@ def weighted_progress(items) -> int:
     if not total_weight:
         return 0
     return round(sum(item.rolled_up_progress * item.weight for item in items) / total_weight)
+
+
+def overdue_condition(today: datetime.date | None = None) -> Q:
+    """Open items past their target date, or with a milestone past due and not done."""
+    today = today or timezone.localdate()
+    late_milestone = Milestone.objects.filter(
+        item=OuterRef("pk"), done_date__isnull=True, due_date__lt=today
+    )
+    return ~Q(status__in=CLOSED_STATUSES) & (Q(target_date__lt=today) | Exists(late_milestone))
+
+
+def stale_condition(days: int | None = None, now: datetime.datetime | None = None) -> Q:
+    """Open items without a status update in ``days`` days (needs ``with_last_report``).
+
+    An item never reported on counts from the day it was created.
+    """
+    days = settings.CHENGYI_STALE_DAYS if days is None else days
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
+    return ~Q(status__in=CLOSED_STATUSES) & (
+        Q(last_reported_at__lt=cutoff) | Q(last_reported_at__isnull=True, created_at__lt=cutoff)
+    )
+
+
+def with_attention_flags(queryset: QuerySet, *, stale_days: int | None = None) -> QuerySet:
+    """Annotate ``is_overdue`` and ``is_stale`` (the latter needs ``with_last_report``)."""
+    return queryset.annotate(
+        is_overdue=ExpressionWrapper(overdue_condition(), output_field=BooleanField()),
+        is_stale=ExpressionWrapper(stale_condition(stale_days), output_field=BooleanField()),
+    )
+
+
+def with_can_change(queryset: QuerySet, *, user) -> QuerySet:
+    """Annotate ``can_change``: whether ``user`` may report on each item (no extra query)."""
+    changeable = permissions.restrict_items(user, "change").filter(pk=OuterRef("pk"))
+    return queryset.annotate(can_change=Exists(changeable))
+
+
+def item_list_queryset(*, user) -> QuerySet:
+    """What the item list shows per row: visibility, roll-up, last report, flags."""
+    return with_can_change(with_attention_flags(item_queryset(user=user)), user=user)
+
+
+def item_detail(*, user, pk: int) -> CooperationItem:
+    """One item with everything its page shows, in a fixed number of queries.
+
+    Raises ``CooperationItem.DoesNotExist`` when the item does not exist or is not visible.
+    """
+    children = with_attention_flags(item_queryset(user=user)).order_by("sort_order", "code")
+    updates = StatusUpdate.objects.select_related("author", "organization").order_by(
+        "-reported_at", "-pk"
+    )
+    queryset = item_list_queryset(user=user).prefetch_related(
+        "co_owners",
+        "responsible_people__memberships__organization",
+        Prefetch("milestones", queryset=Milestone.objects.order_by("sort_order", "due_date", "pk")),
+        Prefetch("children", queryset=children),
+        Prefetch("status_updates", queryset=updates),
+    )
+    return queryset.get(pk=pk)

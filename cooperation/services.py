@@ -1,8 +1,8 @@
 """Every write to tracked data. Views, tasks and commands call these; nothing else saves.
 
 Each service is keyword-only, atomic, sets the acting user and a change reason on the
-history row, and saves only the fields that changed, so a save that changes nothing adds no
-history row.
+history row (stored in English, marked with ``N_``, translated when shown), and saves only
+the fields that changed, so a save that changes nothing adds no history row.
 """
 
 import datetime
@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from .choices import Health, Status, is_transition_allowed
 from .models import CooperationItem, Membership, Milestone, StatusUpdate
@@ -77,7 +78,7 @@ def item_change_status(*, item: CooperationItem, status: str, user, reason: str 
     fields = {"status": status}
     if status == Status.COMPLETED:
         fields["progress"] = 100
-    item_update(item=item, user=user, reason=reason or _("Status changed"), fields=fields)
+    item_update(item=item, user=user, reason=reason or N_("Status changed"), fields=fields)
 
 
 def item_update(*, item: CooperationItem, user, reason: str, fields: dict) -> list[str]:
@@ -193,34 +194,34 @@ def status_report_submit(
             next_steps=report.next_steps.strip(),
             reported_at=now,
         )
-        tracked_save(update, user=user, reason=_("Status report"))
+        tracked_save(update, user=user, reason=N_("Status report"))
         for milestone in item.milestones.filter(pk__in=report.milestones_done, done_date=None):
             tracked_save(
                 milestone,
                 user=user,
-                reason=_("Marked done in a status report"),
+                reason=N_("Marked done in a status report"),
                 fields={"done_date": timezone.localdate(now)},
             )
         fields = {"status": report.status, "health": report.health, "progress": report.progress}
         if report.status == Status.IN_PROGRESS and item.start_date is None:
             fields["start_date"] = timezone.localdate(now)
-        if not item_update(item=item, user=user, reason=_("Status report"), fields=fields):
+        if not item_update(item=item, user=user, reason=N_("Status report"), fields=fields):
             # An unchanged report still makes any form opened before it stale.
             tracked_save(
-                item, user=user, reason=_("Status report"), fields={"version": item.version + 1}
+                item, user=user, reason=N_("Status report"), fields={"version": item.version + 1}
             )
     return update
 
 
 def milestone_save(*, milestone: Milestone, user, fields: dict, reason: str = "") -> Milestone:
     with transaction.atomic():
-        tracked_save(milestone, user=user, reason=reason or _("Milestone edited"), fields=fields)
+        tracked_save(milestone, user=user, reason=reason or N_("Milestone edited"), fields=fields)
     return milestone
 
 
 def milestone_delete(*, milestone: Milestone, user) -> None:
     milestone._history_user = user
-    milestone._change_reason = _("Milestone deleted")
+    milestone._change_reason = N_("Milestone deleted")
     milestone.delete()
 
 
@@ -238,8 +239,36 @@ def history_backfill(*, reason: str, user=None) -> int:
         recorded = set(manager.values_list(model._meta.pk.attname, flat=True).distinct())
         missing = [obj for obj in model.objects.order_by("pk") if obj.pk not in recorded]
         if missing:
-            manager.bulk_history_create(
+            rows = manager.bulk_history_create(
                 missing, batch_size=500, default_user=user, default_change_reason=reason
             )
+            _backfill_m2m_history(rows)
             created += len(missing)
     return created
+
+
+def _backfill_m2m_history(rows) -> None:
+    """Record the many-to-many values (e.g. co-owners) of freshly backfilled history rows.
+
+    Without them the first real change would show every co-owner as newly added.
+    """
+    from simple_history.utils import get_m2m_field_name
+
+    rows = list(rows or [])
+    if not rows:
+        return
+    for field in rows[0]._history_m2m_fields:
+        history_model = getattr(rows[0], field.name).model
+        through = field.remote_field.through
+        source_name = get_m2m_field_name(field)
+        names = [f.name for f in through._meta.fields]
+        links: dict[int, list] = {}
+        for link in through.objects.filter(**{f"{source_name}__in": [row.id for row in rows]}):
+            links.setdefault(getattr(link, f"{source_name}_id"), []).append(link)
+        history_model.objects.bulk_create(
+            [
+                history_model(history=row, **{name: getattr(link, name) for name in names})
+                for row in rows
+                for link in links.get(row.id, [])
+            ]
+        )

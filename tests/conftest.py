@@ -60,3 +60,38 @@ def make_user(db):
 @pytest.fixture
 def superuser(make_user):
     return make_user("root", is_staff=True, is_superuser=True)
+
+
+# --- the item workspace (issue 3) ---------------------------------------------------------
+# Roles around item KP-1 (Chengdu lead cdig, Yibin lead yibin-lingang-etdz, co-owner
+# cy-equipment-park-co): a viewer, an owner coordinator, a coordinator of an organisation
+# that does not own it, and a supervisor.
+WORKSPACE_ROLES = ("anonymous", "viewer", "owner", "other", "supervisor")
+
+
+@pytest.fixture
+def workspace(agreement, make_user):
+    from cooperation.models import CooperationItem, Milestone
+
+    users = {
+        "viewer": make_user("viewer", org="yibin-gov", role=Role.VIEWER),
+        "owner": make_user("cd_owner", org="cdig", role=Role.COORDINATOR, first_name="张明"),
+        "other": make_user("yb_other", org="yibin-health", role=Role.COORDINATOR),
+        "supervisor": make_user("boss", org="chengdu-gov", role=Role.SUPERVISOR),
+    }
+    item = CooperationItem.objects.get(code="KP-1")
+    milestone = Milestone.objects.create(item=item, title_zh="完成园区选址", sort_order=1)
+    return {"users": users, "item": item, "milestone": milestone}
+
+
+@pytest.fixture
+def client_as(client, workspace):
+    """``client_as(role)``: the test client signed in as one of the workspace roles."""
+
+    def sign_in(role: str):
+        client.logout()
+        if role != "anonymous":
+            client.force_login(workspace["users"][role])
+        return client
+
+    return sign_in

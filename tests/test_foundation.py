@@ -359,9 +359,12 @@ def test_admin_history_shows_field_diffs(agreement, client, superuser, make_user
         item=item, user=make_user("x"), reason="r", fields={"progress": 20, "status": "in_progress"}
     )
     client.force_login(superuser)
-    page = client.get(f"/admin/cooperation/cooperationitem/{item.pk}/history/")
-    assert page.status_code == 200
-    assert "progress" in page.content.decode().lower()
+    url = f"/admin/cooperation/cooperationitem/{item.pk}/history/"
+    html = " ".join(client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode().split())
+    assert "<strong>Progress (%):</strong> 0 &nbsp;&rarr;&nbsp;&nbsp;20" in html
+    assert "<strong>Status:</strong> not_started &nbsp;&rarr;&nbsp;&nbsp;in_progress" in html
+    html = " ".join(client.get(url).content.decode().split())  # Chinese by default
+    assert "<strong>进度（%）:</strong> 0 &nbsp;&rarr;&nbsp;&nbsp;20" in html
 
 
 def test_demo_accounts_are_refused_under_production_settings():

@@ -1,0 +1,162 @@
+"""The item workspace: list, detail, history and the status report form.
+
+Views stay thin: parse input with a form or the FilterSet, call one selector or service,
+set a message, redirect.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from .. import permissions, selectors
+from ..filters import PAGE_SIZE, ItemFilter
+from ..forms import StatusUpdateForm, mark_invalid
+from ..history import item_history
+from ..models import CooperationItem
+from ..services import StaleFormError, StatusReport, status_report_submit
+from .helpers import active_filters, changeable_item
+
+HISTORY_PAGE_SIZE = 50
+
+
+@require_GET
+def item_list(request):
+    item_filter = ItemFilter(request.GET, request=request)
+    queryset = item_filter.qs if item_filter.is_valid() else CooperationItem.objects.none()
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "filter": item_filter,
+        "page_obj": page,
+        "page_range": page.paginator.get_elided_page_range(page.number),
+        "items": page.object_list,
+        "active_filters": active_filters(request, item_filter),
+        "has_memberships": bool(permissions.organization_ids(request.user)),
+        "stale_days": item_filter.form.cleaned_data.get("stale_days")
+        if item_filter.is_valid()
+        else None,
+    }
+    return render(request, "cooperation/item_list.html", context)
+
+
+def _visible_item(request, pk):
+    try:
+        return selectors.item_detail(user=request.user, pk=pk)
+    except CooperationItem.DoesNotExist:
+        raise Http404(_("No such item.")) from None
+
+
+@require_GET
+def item_detail(request, pk):
+    item = _visible_item(request, pk)
+    context = {
+        "item": item,
+        "tab": "overview",
+        "milestones": list(item.milestones.all()),
+        "children": list(item.children.all()),
+        "updates": list(item.status_updates.all()),
+        "rollup_rule": selectors.ROLLUP_RULE,
+    }
+    return render(request, "cooperation/item_detail.html", context)
+
+
+@require_GET
+def item_history_view(request, pk):
+    item = _visible_item(request, pk)
+    page = Paginator(item_history(item), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "item": item,
+        "tab": "history",
+        "page_obj": page,
+        "page_range": page.paginator.get_elided_page_range(page.number),
+        "entries": page.object_list,
+    }
+    return render(request, "cooperation/item_history.html", context)
+
+
+def _report_from(form) -> StatusReport:
+    data = form.cleaned_data
+    return StatusReport(
+        status=data["status"],
+        health=data["health"],
+        progress=data["progress"],
+        narrative=data["narrative"],
+        risks=data["risks"].strip(),
+        next_steps=data["next_steps"].strip(),
+        milestones_done=tuple(m.pk for m in data["milestones_done"]),
+    )
+
+
+def stale_message(error: StaleFormError) -> str:
+    when = date_format(timezone.localtime(error.changed_at), "DATETIME_FORMAT")
+    labels = []
+    for name in error.fields:
+        try:
+            labels.append(str(CooperationItem._meta.get_field(name).verbose_name))
+        except FieldDoesNotExist:
+            labels.append(name)
+    if labels:
+        text = _(
+            "This item was changed by %(who)s at %(when)s (%(fields)s) after you opened the "
+            "form. Your report was not saved and your input is kept below: check the current "
+            "values, then submit again."
+        )
+        return text % {"who": error.changed_by, "when": when, "fields": "、".join(labels)}
+    text = _(
+        "%(who)s submitted a report on this item at %(when)s, after you opened the form. Your "
+        "report was not saved and your input is kept below: check the current values, then "
+        "submit again."
+    )
+    return text % {"who": error.changed_by, "when": when}
+
+
+@require_http_methods(["GET", "POST"])
+def item_update(request, pk):
+    """The status report form: one submit writes one StatusUpdate and updates the item."""
+    item = changeable_item(request, pk, "status report")
+    if request.method == "GET":
+        form = StatusUpdateForm(item=item)
+        return _render_update(request, item, form)
+    form = StatusUpdateForm(request.POST, item=item)
+    if form.is_valid():
+        try:
+            update = status_report_submit(
+                item=item,
+                user=request.user,
+                report=_report_from(form),
+                expected_version=form.cleaned_data["version"],
+            )
+        except StaleFormError as stale:
+            return _render_stale(request, pk, stale)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("Your report on %(code)s was saved.") % {"code": item.code},
+            )
+            return redirect(update.get_absolute_url())
+    return _render_update(request, item, form)
+
+
+def _render_stale(request, pk, stale: StaleFormError):
+    """Show the refused input again, on top of the item as it is now."""
+    item = changeable_item(request, pk, "status report")
+    data = request.POST.copy()
+    data["version"] = str(item.version)
+    form = StatusUpdateForm(data, item=item)
+    form.is_valid()
+    form.add_error(None, stale_message(stale))
+    return _render_update(request, item, form)
+
+
+def _render_update(request, item, form):
+    mark_invalid(form)
+    latest = item.status_updates.select_related("author", "organization").first()
+    context = {"item": item, "form": form, "latest": latest}
+    return render(request, "cooperation/item_update.html", context)
