@@ -275,3 +275,18 @@ def test_csrf_failures_are_logged(security_log):
     assert client.post(LOGIN, {"username": "x", "password": "y"}).status_code == 403
     denied = [e for e in security_log() if e["event"] == "permission_denied"]
     assert "CSRF" in denied[-1]["what"]
+
+
+@pytest.mark.django_db
+def test_a_refused_item_update_is_logged_once(agreement, security_log, make_user):
+    from cooperation.models import CooperationItem
+
+    intruder = make_user("yb", org="yibin-lingang-etdz")
+    item = CooperationItem.objects.get(code="KP-3")  # not Lingang's
+    client = Client(REMOTE_ADDR="10.0.0.9")
+    client.force_login(intruder)
+    response = client.post(f"/items/{item.pk}/update/", {"status": "in_progress"})
+    assert response.status_code == 403
+    denied = [e for e in security_log() if e["event"] == "permission_denied"]
+    assert len(denied) == 1
+    assert (denied[0]["user"], denied[0]["ip"]) == ("yb", "10.0.0.9")

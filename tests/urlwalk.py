@@ -6,6 +6,7 @@ pattern without a name outside the admin, because it could not be walked.
 """
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -133,7 +134,25 @@ def seed_everything(*, user) -> dict:
     )
     AccessLog.objects.create(username="walk", ip_address="10.0.0.1", **request)
     AccessFailureLog.objects.create(username="walk", ip_address="10.0.0.1", **request)
+    SEEDED.clear()
+    SEEDED.update(
+        {obj._meta.label: obj for obj in (item, milestone, meeting, mechanism, reminder)}
+    )
     return {"item": item, "milestone": milestone, "meeting": meeting}
+
+
+# Objects the walk uses first (they belong together: the milestone is the item's).
+SEEDED: dict = {}
+
+
+def _model_of_segment(route: Route, param: str):
+    """``items/<int:pk>/...``: the path segment before an argument names its model."""
+    match = re.search(rf"([a-z_-]+)/<(?:\w+:)?{param}>", route.pattern)
+    if match is None:
+        return None
+    singular = match.group(1).rstrip("s").replace("-", "")
+    label = PREFIX_MODELS.get(singular)
+    return apps.get_model(label) if label else None
 
 
 def _model_of(name: str):
@@ -155,7 +174,7 @@ def _first_pk(model, user):
         return None
     if model._meta.label == "cooperation.Profile":
         return user.profile.pk
-    obj = model.objects.order_by("pk").first()
+    obj = SEEDED.get(model._meta.label) or model.objects.order_by("pk").first()
     return obj.pk if obj is not None else None
 
 
@@ -166,7 +185,7 @@ def fill(route: Route, *, user) -> dict:
     for param in route.params:
         value = None
         if param in ("pk", "object_id", "id"):
-            value = _first_pk(model, user)
+            value = _first_pk(_model_of_segment(route, param) or model, user)
         elif param.endswith(("_pk", "_id")) and param[:-3] in PREFIX_MODELS:
             value = _first_pk(apps.get_model(PREFIX_MODELS[param[:-3]]), user)
         elif param == "app_label":
