@@ -12,6 +12,8 @@ import time
 import pytest
 from django.db import connection
 
+from cooperation.choices import Health, Status
+from cooperation.models import CooperationItem
 from tests.conftest import PASSWORD
 from tests.services import (
     ROOT,
@@ -109,7 +111,17 @@ def test_with_redis_stopped_the_site_works_and_health_says_degraded(
         "workers": "unknown",
     }
     assert browser.sign_in("cd", PASSWORD) == 302
-    assert browser.get(PAGE)[0] == 200
+    item = CooperationItem.objects.get(code="KP-1")
+    url = f"/items/{item.pk}/update/"
+    status, _body = browser.post(url, {
+        "status": Status.IN_PROGRESS, "health": Health.AT_RISK, "progress": 30,
+        "narrative": "土地指标待省里批复", "risks": "", "next_steps": "",
+        "version": browser.form_value(url, "version"),
+    })  # fmt: skip
+    assert status == 302, "the status report is saved while Redis is down"
+    item.refresh_from_db()
+    assert (item.progress, item.health) == (30, Health.AT_RISK)
+    assert item.status_updates.get().narrative == "土地指标待省里批复"
     assert browser.post("/accounts/logout/", {})[0] == 302
 
     redis_server.start()  # same port: the worker and the web reconnect by themselves

@@ -135,9 +135,7 @@ def seed_everything(*, user) -> dict:
     AccessLog.objects.create(username="walk", ip_address="10.0.0.1", **request)
     AccessFailureLog.objects.create(username="walk", ip_address="10.0.0.1", **request)
     SEEDED.clear()
-    SEEDED.update(
-        {obj._meta.label: obj for obj in (item, milestone, meeting, mechanism, reminder)}
-    )
+    SEEDED.update({obj._meta.label: obj for obj in (item, milestone, meeting, mechanism, reminder)})
     return {"item": item, "milestone": milestone, "meeting": meeting}
 
 
