@@ -4,6 +4,7 @@ Development runs on embedded defaults (SQLite, a filesystem broker, mail to the 
 production sets DJANGO_DEBUG=0 and must then supply DJANGO_SECRET_KEY, or start-up fails.
 """
 
+import logging
 import os
 from pathlib import Path
 
@@ -309,6 +310,8 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env("DJANGO_LOG_LEVEL", "INFO")
+# Python warnings become log records too ("py.warnings"), so stderr holds only JSON lines.
+logging.captureWarnings(True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
