@@ -200,6 +200,14 @@ class ReminderAdmin(ChangeReasonAdmin):
     list_select_related = ["recipient", "meeting__mechanism", "item"]
     date_hierarchy = "due_at"
     readonly_fields = ["key", "claimed_at", "claimed_by", "sent_at", "created_at"]
+    actions = ["send_again"]
+
+    @admin.action(description=_("Send the selected failed reminders again"))
+    def send_again(self, request, queryset):
+        from .meetings.outbox import reminders_retry
+
+        count = reminders_retry(queryset, user=request.user)
+        self.message_user(request, _("%(count)d reminders will be sent again.") % {"count": count})
 
 
 @admin.register(Notification)

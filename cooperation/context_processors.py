@@ -1,4 +1,5 @@
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from . import permissions
@@ -20,6 +21,17 @@ def _url(name: str) -> str | None:
         return None
 
 
+def _unread(user):
+    """The header's unread count, counted only on pages that show it (one query)."""
+
+    def count() -> int:
+        from cooperation.meetings.selectors import unread_count
+
+        return unread_count(user)
+
+    return SimpleLazyObject(count)
+
+
 def navigation(request):
     """Values every page's header needs."""
     user = getattr(request, "user", None)
@@ -38,5 +50,5 @@ def navigation(request):
         "nav_entries": entries,
         "nav_memberships": permissions.memberships(user),
         "notifications_url": _url("cooperation:notification_list"),
-        "unread_notifications": 0,
+        "unread_notifications": _unread(user),
     }

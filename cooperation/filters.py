@@ -9,12 +9,14 @@ and ``stale`` need are annotated here when missing.
 import django_filters
 from django import forms
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
 from . import permissions, selectors
 from .choices import Category, City, Health, Status
 from .models import Agreement, CooperationItem, Organization
+from .models.base import is_english
 
 PAGE_SIZE = 50
 
@@ -155,7 +157,12 @@ class ItemFilter(django_filters.FilterSet):
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         if queryset is None:
             queryset = selectors.item_list_queryset(user=request.user)
-        if "is_overdue" not in queryset.query.annotations:
+        annotations = queryset.query.annotations
+        if "rolled_up_progress" not in annotations:
+            queryset = selectors.with_rollup(queryset)
+        if "last_reported_at" not in annotations:
+            queryset = selectors.with_last_report(queryset)
+        if "is_overdue" not in annotations:
             queryset = selectors.with_attention_flags(queryset)
         super().__init__(data, queryset, request=request, prefix=prefix)
 
@@ -196,6 +203,9 @@ class ItemFilter(django_filters.FilterSet):
         return permissions.owned_items(org_ids, queryset)
 
     def filter_sort(self, queryset, name, value):
+        if value == "title" and is_english():
+            english_first = Coalesce(NullIf("title_en", Value("")), "title_zh")
+            return queryset.order_by(english_first.asc(), "pk")
         return queryset.order_by(*SORTS[value], "pk")
 
     def filter_nothing(self, queryset, name, value):

@@ -15,6 +15,7 @@ NARRATIVE_MAX = 4000
 RISKS_MAX = 2000
 NEXT_STEPS_MAX = 2000
 TITLE_MAX = 300
+INCOMPLETE_FORM = _("The form was incomplete. Reload the page and enter your report again.")
 EARLIEST_DATE = datetime.date(2020, 1, 1)
 LATEST_DATE = datetime.date(2050, 12, 31)
 
@@ -95,7 +96,15 @@ class StatusUpdateForm(forms.Form):
             "invalid_pk_value": _("This milestone is not an open milestone of this item."),
         },
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages={
+            "required": INCOMPLETE_FORM,
+            "invalid": INCOMPLETE_FORM,
+            "min_value": INCOMPLETE_FORM,
+        },
+    )
 
     def __init__(self, *args, item: CooperationItem, **kwargs):
         kwargs.setdefault(

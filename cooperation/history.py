@@ -105,7 +105,7 @@ def _diff(old, new, fields, lookups) -> list[Change]:
         if before != after and not (old is None and after in (None, "")):
             changes.append(
                 Change(
-                    label=capfirst(model_field.verbose_name),
+                    label=str(capfirst(model_field.verbose_name)),
                     old=display(model_field, before, lookups),
                     new=display(model_field, after, lookups),
                 )
@@ -133,7 +133,7 @@ def _item_entries(item, lookups) -> list[Entry]:
         if previous is not None and co_owners[previous.history_id] != co_owners[record.history_id]:
             changes.append(
                 Change(
-                    label=capfirst(CooperationItem._meta.get_field("co_owners").verbose_name),
+                    label=str(capfirst(CooperationItem._meta.get_field("co_owners").verbose_name)),
                     old=_names(co_owners[previous.history_id], lookups),
                     new=_names(co_owners[record.history_id], lookups),
                 )

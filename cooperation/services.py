@@ -1,7 +1,7 @@
 """Every write to tracked data. Views, tasks and commands call these; nothing else saves.
 
 Each service is keyword-only, atomic, sets the acting user and a change reason on the
-history row (stored in English, marked with ``N_``, translated when shown), and saves only
+history row (stored in English, marked with ``gettext_noop``, translated when shown), and saves only
 the fields that changed, so a save that changes nothing adds no history row.
 """
 
@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from .choices import Health, Status, is_transition_allowed
 from .models import CooperationItem, Membership, Milestone, StatusUpdate
@@ -78,7 +78,9 @@ def item_change_status(*, item: CooperationItem, status: str, user, reason: str 
     fields = {"status": status}
     if status == Status.COMPLETED:
         fields["progress"] = 100
-    item_update(item=item, user=user, reason=reason or N_("Status changed"), fields=fields)
+    item_update(
+        item=item, user=user, reason=reason or gettext_noop("Status changed"), fields=fields
+    )
 
 
 def item_update(*, item: CooperationItem, user, reason: str, fields: dict) -> list[str]:
@@ -137,6 +139,10 @@ def _stale_form_error(item: CooperationItem) -> StaleFormError:
 
 
 def validate_status_report(*, item: CooperationItem, report: StatusReport) -> None:
+    if item.status == Status.CANCELLED:
+        raise ValidationError(
+            _("This item was cancelled: it takes no more status reports."), code="cancelled"
+        )
     errors: dict[str, list[str]] = {}
     try:
         check_status_transition(current=item.status, new=report.status)
@@ -194,34 +200,41 @@ def status_report_submit(
             next_steps=report.next_steps.strip(),
             reported_at=now,
         )
-        tracked_save(update, user=user, reason=N_("Status report"))
+        tracked_save(update, user=user, reason=gettext_noop("Status report"))
         for milestone in item.milestones.filter(pk__in=report.milestones_done, done_date=None):
             tracked_save(
                 milestone,
                 user=user,
-                reason=N_("Marked done in a status report"),
+                reason=gettext_noop("Marked done in a status report"),
                 fields={"done_date": timezone.localdate(now)},
             )
         fields = {"status": report.status, "health": report.health, "progress": report.progress}
         if report.status == Status.IN_PROGRESS and item.start_date is None:
             fields["start_date"] = timezone.localdate(now)
-        if not item_update(item=item, user=user, reason=N_("Status report"), fields=fields):
+        if not item_update(
+            item=item, user=user, reason=gettext_noop("Status report"), fields=fields
+        ):
             # An unchanged report still makes any form opened before it stale.
             tracked_save(
-                item, user=user, reason=N_("Status report"), fields={"version": item.version + 1}
+                item,
+                user=user,
+                reason=gettext_noop("Status report"),
+                fields={"version": item.version + 1},
             )
     return update
 
 
 def milestone_save(*, milestone: Milestone, user, fields: dict, reason: str = "") -> Milestone:
     with transaction.atomic():
-        tracked_save(milestone, user=user, reason=reason or N_("Milestone edited"), fields=fields)
+        tracked_save(
+            milestone, user=user, reason=reason or gettext_noop("Milestone edited"), fields=fields
+        )
     return milestone
 
 
 def milestone_delete(*, milestone: Milestone, user) -> None:
     milestone._history_user = user
-    milestone._change_reason = N_("Milestone deleted")
+    milestone._change_reason = gettext_noop("Milestone deleted")
     milestone.delete()
 
 

@@ -1,6 +1,8 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
+from cooperation.meetings.urls import urlpatterns as meeting_urlpatterns
+
 from . import views
 
 app_name = "cooperation"
@@ -24,3 +26,6 @@ urlpatterns = [
         name="milestone_delete",
     ),
 ]
+
+# The consultation calendar, reminders and notifications (cooperation/meetings/).
+urlpatterns += meeting_urlpatterns

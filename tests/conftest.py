@@ -19,6 +19,18 @@ def pytest_configure(config):
         )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _plain_http_live_server():
+    """The live server's SecurityMiddleware reads SECURE_SSL_REDIRECT once, when it starts:
+    per-test overrides come too late for it, so plain HTTP is set for the whole session."""
+    from django.conf import settings as django_settings
+
+    previous = django_settings.SECURE_SSL_REDIRECT
+    django_settings.SECURE_SSL_REDIRECT = False
+    yield
+    django_settings.SECURE_SSL_REDIRECT = previous
+
+
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
     # The manifest storage needs collectstatic; tests run with DEBUG off and plain storage.
@@ -30,6 +42,8 @@ def _plain_static_storage(settings):
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
     settings.AXES_ENABLED = False
+    # Hashing with the production hasher costs ~0.5 s a user here; tests don't need its cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

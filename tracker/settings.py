@@ -219,7 +219,7 @@ DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "成宜合作项目推进�
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery ---------------------------------------------------------------------------------
-_default_broker_dir = BASE_DIR / "var" / "broker"
+_default_broker_dir = Path(env("CELERY_BROKER_DIR", str(BASE_DIR / "var" / "broker")))
 REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 # A broker that is down or unreachable must not hold a web request for long: connect within
@@ -264,6 +264,22 @@ CHENGYI_WEBHOOK_URL = env("CHENGYI_WEBHOOK_URL")
 CHENGYI_WEBHOOK_TIMEOUT = env_int("CHENGYI_WEBHOOK_TIMEOUT", 10)
 # Seconds the health endpoint waits for the broker and for worker replies.
 CHENGYI_HEALTH_TIMEOUT = float(env("CHENGYI_HEALTH_TIMEOUT", "1"))
+# A claimed reminder whose sender vanished (killed worker) is claimed again after the lease;
+# it must outlast one send (EMAIL_TIMEOUT plus the webhook timeout) with a wide margin.
+CHENGYI_REMINDER_LEASE_SECONDS = env_int("CHENGYI_REMINDER_LEASE_SECONDS", 300)
+# A failed send waits this long before the next attempt, doubling each time up to the cap.
+CHENGYI_REMINDER_RETRY_SECONDS = env_int("CHENGYI_REMINDER_RETRY_SECONDS", 60)
+CHENGYI_REMINDER_RETRY_MAX_SECONDS = env_int("CHENGYI_REMINDER_RETRY_MAX_SECONDS", 3600)
+# Reminder rows are written when they fall due within this window (recipients are decided
+# then); meetings are planned this many days ahead.
+CHENGYI_REMINDER_LOOKAHEAD_HOURS = env_int("CHENGYI_REMINDER_LOOKAHEAD_HOURS", 72)
+CHENGYI_PLANNING_HORIZON_DAYS = env_int("CHENGYI_PLANNING_HORIZON_DAYS", 365)
+CHENGYI_MINUTES_NUDGE_DAYS = env_int("CHENGYI_MINUTES_NUDGE_DAYS", 3)
+CHENGYI_STATUS_CALL_FOLLOWUP_DAYS = env_int("CHENGYI_STATUS_CALL_FOLLOWUP_DAYS", 7)
+# Beat ticks the dispatcher this often (seconds); one tick sends at most this many reminders
+# and queues the next tick at once when more are due.
+CHENGYI_DISPATCH_INTERVAL = env_int("CHENGYI_DISPATCH_INTERVAL", 60)
+CHENGYI_DISPATCH_BATCH = env_int("CHENGYI_DISPATCH_BATCH", 200)
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,6 +1,7 @@
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -98,6 +99,23 @@ class ConsultationMechanism(BilingualMixin, models.Model):
     def get_absolute_url(self) -> str:
         return reverse("cooperation:meeting_list") + f"?mechanism={self.pk}"
 
+    def clean(self) -> None:
+        from dateutil.rrule import rrulestr
+
+        try:
+            rrulestr(self.recurrence, dtstart=datetime.datetime(2000, 1, 1))
+        except (ValueError, TypeError) as exc:
+            raise ValidationError(
+                {"recurrence": _("This is not a valid RFC 5545 recurrence rule.")}
+            ) from exc
+        offsets = self.reminder_offsets_days
+        if not isinstance(offsets, list) or not all(
+            isinstance(day, int) and 0 <= day <= 366 for day in offsets
+        ):
+            raise ValidationError(
+                {"reminder_offsets_days": _("Give whole numbers of days, e.g. [14, 3, 1].")}
+            )
+
 
 class Meeting(models.Model):
     mechanism = models.ForeignKey(
@@ -106,7 +124,12 @@ class Meeting(models.Model):
         related_name="meetings",
         verbose_name=_("mechanism"),
     )
-    sequence = models.PositiveIntegerField(_("number"))
+    sequence = models.PositiveIntegerField(
+        _("number"),
+        null=True,
+        blank=True,
+        help_text=_("Position in the recurrence; empty for an extra meeting outside the rule."),
+    )
     starts_at = models.DateTimeField(_("starts at"), db_index=True)
     planned_for = models.DateField(
         _("date by the rule"), help_text=_("The date the recurrence rule gives, before holidays.")
@@ -129,6 +152,13 @@ class Meeting(models.Model):
         default=False,
         help_text=_("No official holiday calendar for that year: only weekends were avoided."),
     )
+    revision = models.PositiveIntegerField(
+        _("revision"),
+        default=0,
+        editable=False,
+        help_text=_("Goes up with every reschedule or cancellation (the calendar SEQUENCE)."),
+    )
+    cancellation_reason = models.TextField(_("reason for cancelling"), blank=True)
     briefing_snapshot = models.JSONField(_("frozen briefing pack"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -149,7 +179,12 @@ class Meeting(models.Model):
         indexes = [models.Index(fields=["state", "starts_at"])]
 
     def __str__(self) -> str:
-        return f"{self.mechanism} #{self.sequence}"
+        if self.sequence is None:
+            return _("%(mechanism)s, extra meeting") % {"mechanism": self.mechanism}
+        return _("%(mechanism)s No. %(number)s") % {
+            "mechanism": self.mechanism,
+            "number": self.sequence,
+        }
 
     def get_absolute_url(self) -> str:
         return reverse("cooperation:meeting_detail", args=[self.pk])

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods
 
 from ..forms import MilestoneForm, mark_invalid
@@ -27,7 +27,7 @@ def milestone_create(request, pk):
             milestone=milestone,
             user=request.user,
             fields=form.cleaned_data,
-            reason=N_("Milestone added"),
+            reason=gettext_noop("Milestone added"),
         )
         messages.success(request, _("Milestone “%(title)s” added.") % {"title": milestone.title})
         return redirect(_milestones_url(item))

@@ -16,6 +16,13 @@
       target.form.requestSubmit ? target.form.requestSubmit() : target.form.submit();
     }
   });
+  // After a refused submit, put the keyboard focus on the first field to correct.
+  document.addEventListener("DOMContentLoaded", function () {
+    var invalid = document.querySelector("main [aria-invalid='true']");
+    if (invalid && typeof invalid.focus === "function") {
+      invalid.focus();
+    }
+  });
   // Buttons that print the page: <button data-print>.
   document.addEventListener("click", function (event) {
     var target = event.target.closest ? event.target.closest("[data-print]") : null;

@@ -13,16 +13,16 @@ from cooperation.models import Membership, Organization, Profile
 DEMO_ACCOUNTS = [
     # username, name, organisation code, role, superuser
     ("admin", "系统管理员", None, None, True),
-    ("cd_coordinator", "张明（成都产业集团联络员）", "cdig", Role.COORDINATOR, False),
+    ("cd_coordinator", "张明", "cdig", Role.COORDINATOR, False),
     (
         "yb_coordinator",
-        "李静（宜宾临港经开区联络员）",
+        "李静",
         "yibin-lingang-etdz",
         Role.COORDINATOR,
         False,
     ),
-    ("supervisor", "王督办（成都市政府）", "chengdu-gov", Role.SUPERVISOR, False),
-    ("leader", "陈领导（宜宾市政府）", "yibin-gov", Role.VIEWER, False),
+    ("supervisor", "王建国", "chengdu-gov", Role.SUPERVISOR, False),
+    ("leader", "陈立", "yibin-gov", Role.VIEWER, False),
 ]
 
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.test import override_settings
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from cooperation.models import Agreement
 from cooperation.services import history_backfill, system_user
@@ -24,7 +24,7 @@ class Command(BaseCommand):
             with override_settings(SIMPLE_HISTORY_ENABLED=False):
                 call_command("loaddata", "agreement", verbosity=1)
             # Fixture rows are saved raw, without history: give each its first history row.
-            count = history_backfill(reason=N_("Loaded from the agreement fixture"))
+            count = history_backfill(reason=gettext_noop("Loaded from the agreement fixture"))
             self.stdout.write(f"Recorded the first history row of {count} objects.")
         if demo or settings.DEMO_MODE:
             call_command("create_demo_accounts")

@@ -1,0 +1,314 @@
+"""What a reminder says. Composed at send time from the current data, in the language that
+is active (the dispatcher switches to the recipient's), or refused when no longer relevant."""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from cooperation.choices import MeetingState, ReminderKind, ReminderState
+from cooperation.models import Meeting, Reminder
+
+from . import recipients
+
+
+class NotRelevant(Exception):
+    """The reminder has nothing left to say (meeting cancelled, items reported ...)."""
+
+
+@dataclass
+class Message:
+    subject: str
+    lead: str
+    action_url: str
+    action_label: str
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    paragraphs: list[str] = field(default_factory=list)
+    items: list[dict] = field(default_factory=list)
+    meeting: Meeting | None = None
+
+
+def site_url(path: str) -> str:
+    return settings.CHENGYI_SITE_URL.rstrip("/") + path
+
+
+def object_url(obj) -> str:
+    try:
+        return site_url(obj.get_absolute_url())
+    except NoReverseMatch:  # the page for this kind of object is not there yet
+        return site_url("/")
+
+
+def notifications_url() -> str:
+    return site_url(reverse("cooperation:notification_list"))
+
+
+def day(moment: datetime.datetime) -> str:
+    return date_format(timezone.localtime(moment), "DATE_FORMAT")
+
+
+def when(moment: datetime.datetime) -> str:
+    local = timezone.localtime(moment)
+    return _("%(date)s (%(weekday)s) %(time)s") % {
+        "date": date_format(local, "DATE_FORMAT"),
+        "weekday": date_format(local, "l"),
+        "time": local.strftime("%H:%M"),
+    }
+
+
+def meeting_facts(meeting: Meeting) -> list[tuple[str, str]]:
+    return [
+        (_("Meeting"), str(meeting)),
+        (_("Time"), when(meeting.starts_at)),
+        (_("Place"), meeting.location or _("to be confirmed")),
+        (_("Host city"), meeting.get_host_city_display()),
+    ]
+
+
+def _open_meeting(meeting: Meeting) -> dict:
+    return {"action_url": object_url(meeting), "action_label": _("Open the meeting page")}
+
+
+def _upcoming(meeting: Meeting, now) -> None:
+    if meeting.state == MeetingState.CANCELLED:
+        raise NotRelevant("The meeting was cancelled.")
+    if meeting.starts_at <= now:
+        raise NotRelevant("The meeting has already started.")
+
+
+# A caught-up reminder (meeting set at short notice) and the next regular one can fall due
+# within hours of each other; the second then has nothing new to say. Offsets are whole
+# days, so regular reminders are always further apart than this.
+RECENTLY = datetime.timedelta(hours=20)
+
+
+def _reminded_recently(reminder: Reminder, now) -> bool:
+    return (
+        Reminder.objects.filter(
+            meeting_id=reminder.meeting_id,
+            kind=ReminderKind.MEETING,
+            recipient_id=reminder.recipient_id,
+            channel=reminder.channel,
+            state=ReminderState.SENT,
+            sent_at__gt=now - RECENTLY,
+        )
+        .exclude(pk=reminder.pk)
+        .exists()
+    )
+
+
+def _meeting_reminder(reminder: Reminder, now) -> Message:
+    meeting = reminder.meeting
+    _upcoming(meeting, now)
+    if _reminded_recently(reminder, now):
+        raise NotRelevant("A reminder of this meeting went out less than 20 hours ago.")
+    days = (timezone.localdate(meeting.starts_at) - timezone.localdate(now)).days
+    values = {"meeting": meeting, "when": when(meeting.starts_at), "days": days}
+    if days <= 0:
+        lead = _("%(meeting)s takes place today, %(when)s.") % values
+    elif days == 1:
+        lead = _("%(meeting)s takes place tomorrow, %(when)s.") % values
+    else:
+        lead = (
+            ngettext(
+                "%(meeting)s takes place in %(days)d day, on %(when)s.",
+                "%(meeting)s takes place in %(days)d days, on %(when)s.",
+                days,
+            )
+            % values
+        )
+    paragraphs = [_("Agenda: %(agenda)s") % {"agenda": meeting.agenda}] if meeting.agenda else []
+    return Message(
+        subject=_("Reminder: %(meeting)s on %(date)s") % {**values, "date": day(meeting.starts_at)},
+        lead=lead,
+        facts=meeting_facts(meeting),
+        paragraphs=paragraphs,
+        meeting=meeting,
+        **_open_meeting(meeting),
+    )
+
+
+def _item_rows(dues) -> list[dict]:
+    return [
+        {
+            "code": due.item.code,
+            "title": due.item.title,
+            "detail": (
+                _("last update %(date)s") % {"date": day(due.last_update)}
+                if due.last_update
+                else _("no update yet")
+            ),
+            "url": object_url(due.item),
+        }
+        for due in dues
+    ]
+
+
+def _status_call(reminder: Reminder, now) -> Message:
+    meeting = reminder.meeting
+    _upcoming(meeting, now)
+    dues = recipients.status_call_missing(meeting, user_id=reminder.recipient_id).get(
+        reminder.recipient_id
+    )
+    if not dues:
+        raise NotRelevant("Every item has a status update since the previous meeting.")
+    previous = recipients.previous_meeting_start(meeting)
+    values = {
+        "meeting": meeting,
+        "when": when(meeting.starts_at),
+        "previous": day(previous) if previous else _("the start"),
+    }
+    if reminder.kind == ReminderKind.STATUS_CALL_FOLLOWUP:
+        subject = _("Second request: status updates before %(meeting)s") % values
+        lead = (
+            _(
+                "A week ago we asked for status updates before %(meeting)s on %(when)s. These "
+                "items still have none since the previous meeting (%(previous)s):"
+            )
+            % values
+        )
+    else:
+        subject = _("Status updates requested before %(meeting)s") % values
+        lead = (
+            _(
+                "%(meeting)s meets on %(when)s. These items of your organisation have no status "
+                "update since the previous meeting (%(previous)s). Please report their progress "
+                "before the meeting:"
+            )
+            % values
+        )
+    return Message(
+        subject=subject,
+        lead=lead,
+        items=_item_rows(dues),
+        facts=meeting_facts(meeting),
+        meeting=None,
+        **_open_meeting(meeting),
+    )
+
+
+def _minutes_nudge(reminder: Reminder, now) -> Message:
+    meeting = reminder.meeting
+    if meeting.state == MeetingState.CANCELLED:
+        raise NotRelevant("The meeting was cancelled.")
+    if meeting.minutes:
+        raise NotRelevant("The minutes are recorded.")
+    values = {"meeting": meeting, "when": when(meeting.starts_at)}
+    return Message(
+        subject=_("Minutes missing: %(meeting)s") % values,
+        lead=_(
+            "%(meeting)s was due on %(when)s and no minutes are recorded yet. Please record "
+            "its minutes and decisions, or cancel it if it did not take place."
+        )
+        % values,
+        facts=meeting_facts(meeting),
+        **_open_meeting(meeting),
+    )
+
+
+def _stale(reminder: Reminder, now) -> Message:
+    item = reminder.item
+    if item.status not in recipients.STALE_STATUSES:
+        raise NotRelevant("The item is no longer active.")
+    last = recipients.last_status_update(item)
+    if last and last > now - datetime.timedelta(days=settings.CHENGYI_STALE_DAYS):
+        raise NotRelevant("The item has a recent status update.")
+    since = (
+        last
+        or item.history.order_by("history_date").values_list("history_date", flat=True).first()
+        or item.created_at
+    )
+    values = {"item": item, "days": (now - since).days, "since": day(since)}
+    if reminder.kind == ReminderKind.STALE_ESCALATION:
+        subject = _("Escalation: no progress reported on %(item)s for %(days)s days") % values
+        lead = (
+            _(
+                "%(item)s has had no status update since %(since)s (%(days)s days). Its "
+                "coordinators are reminded every week; this notice goes to supervisors too."
+            )
+            % values
+        )
+    else:
+        subject = _("No progress reported on %(item)s for %(days)s days") % values
+        lead = (
+            _(
+                "%(item)s has had no status update since %(since)s (%(days)s days). Please "
+                "report its progress."
+            )
+            % values
+        )
+    return Message(
+        subject=subject,
+        lead=lead,
+        action_url=object_url(item),
+        action_label=_("Open the item"),
+    )
+
+
+def _cancelled(reminder: Reminder, now) -> Message:
+    meeting = reminder.meeting
+    if meeting.state != MeetingState.CANCELLED:
+        raise NotRelevant("The meeting is no longer cancelled.")
+    values = {"meeting": meeting, "when": when(meeting.starts_at), "date": day(meeting.starts_at)}
+    return Message(
+        subject=_("Cancelled: %(meeting)s on %(date)s") % values,
+        lead=_("%(meeting)s, planned for %(when)s, is cancelled.") % values,
+        paragraphs=[_("Reason: %(reason)s") % {"reason": meeting.cancellation_reason}],
+        facts=meeting_facts(meeting),
+        meeting=meeting,
+        **_open_meeting(meeting),
+    )
+
+
+def _rescheduled(reminder: Reminder, now) -> Message:
+    meeting = reminder.meeting
+    if meeting.state == MeetingState.CANCELLED:
+        raise NotRelevant("The meeting was cancelled.")
+    if reminder.context.get("revision") != meeting.revision:
+        raise NotRelevant("A later change superseded this notice.")
+    old = datetime.datetime.fromisoformat(reminder.context["old_start"])
+    values = {
+        "meeting": meeting,
+        "old": when(old),
+        "new": when(meeting.starts_at),
+        "date": day(meeting.starts_at),
+    }
+    return Message(
+        subject=_("Rescheduled: %(meeting)s, now on %(date)s") % values,
+        lead=_("%(meeting)s has moved from %(old)s to %(new)s.") % values,
+        facts=meeting_facts(meeting),
+        meeting=meeting,
+        **_open_meeting(meeting),
+    )
+
+
+COMPOSERS: dict[str, Callable[[Reminder, datetime.datetime], Message]] = {
+    ReminderKind.MEETING: _meeting_reminder,
+    ReminderKind.STATUS_CALL: _status_call,
+    ReminderKind.STATUS_CALL_FOLLOWUP: _status_call,
+    ReminderKind.MINUTES_NUDGE: _minutes_nudge,
+    ReminderKind.STALE_ITEM: _stale,
+    ReminderKind.STALE_ESCALATION: _stale,
+    ReminderKind.MEETING_CANCELLED: _cancelled,
+    ReminderKind.MEETING_RESCHEDULED: _rescheduled,
+}
+
+
+def compose(reminder: Reminder, *, now: datetime.datetime | None = None) -> Message:
+    """The message for ``reminder``, or NotRelevant. Call it in the recipient's language."""
+    recipient = reminder.recipient
+    if recipient is not None and not recipient.is_active:
+        raise NotRelevant("The recipient's account is inactive.")
+    return COMPOSERS[reminder.kind](reminder, now or timezone.now())
+
+
+def language_of(reminder: Reminder) -> str:
+    """The recipient's language (Chinese by default); the site's for the webhook."""
+    profile = getattr(reminder.recipient, "profile", None) if reminder.recipient else None
+    return (profile.language if profile else None) or settings.LANGUAGE_CODE

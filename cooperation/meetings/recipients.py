@@ -1,0 +1,171 @@
+"""Who is reminded of what. Reads only; the planner and the message composer both ask here."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import DateTimeField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from cooperation.choices import MeetingState, OrganizationKind, Role, Status
+from cooperation.models import (
+    ConsultationMechanism,
+    CooperationItem,
+    Meeting,
+    Membership,
+    Organization,
+)
+
+from . import schedule
+
+User = get_user_model()
+
+# Items that owe status updates before a meeting, and items that can go stale.
+REPORTING_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.SUSPENDED)
+STALE_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
+
+
+@dataclass(frozen=True)
+class ItemDue:
+    """An item and the time of its last status update (None: never)."""
+
+    item: CooperationItem
+    last_update: datetime.datetime | None
+
+
+def participants(mechanism: ConsultationMechanism) -> QuerySet:
+    """Active people named on the mechanism or working for a participating organisation."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(mechanisms=mechanism) | Q(memberships__organization__mechanisms=mechanism))
+        .distinct()
+        .order_by("pk")
+    )
+
+
+class Directory:
+    """Active coordinators and supervisors by organisation, read once (two queries)."""
+
+    def __init__(self):
+        self.by_role: dict[tuple[str, int], set[int]] = defaultdict(set)
+        memberships = Membership.objects.filter(
+            role__in=(Role.COORDINATOR, Role.SUPERVISOR), user__is_active=True
+        ).values_list("role", "organization_id", "user_id")
+        for role, org_id, user_id in memberships:
+            self.by_role[(role, org_id)].add(user_id)
+        self.city_of: dict[int, str] = {}
+        self.governments: dict[str, set[int]] = defaultdict(set)
+        for pk, city, kind in Organization.objects.values_list("pk", "city", "kind"):
+            self.city_of[pk] = city
+            if kind == OrganizationKind.GOVERNMENT:
+                self.governments[city].add(pk)
+
+    def members(self, org_ids, role: str) -> set[int]:
+        return set().union(*(self.by_role.get((role, org), set()) for org in org_ids))
+
+    def coordinators(self, org_ids) -> set[int]:
+        return self.members(org_ids, Role.COORDINATOR)
+
+    def supervisors_of_owners(self, org_ids) -> set[int]:
+        """Supervisors of the organisations and of their cities' governments."""
+        cities = {self.city_of.get(org) for org in org_ids}
+        governments = set().union(*(self.governments.get(city, set()) for city in cities))
+        return self.members(set(org_ids) | governments, Role.SUPERVISOR)
+
+
+def host_side(meeting: Meeting) -> list[int]:
+    """Supervisors of the host city's participating organisations (else their coordinators)."""
+    org_ids = list(
+        meeting.mechanism.participant_organizations.filter(city=meeting.host_city).values_list(
+            "pk", flat=True
+        )
+    )
+    directory = Directory()
+    for role in (Role.SUPERVISOR, Role.COORDINATOR):
+        users = directory.members(org_ids, role)
+        if users:
+            return sorted(users)
+    return []
+
+
+def owner_organization_ids(item: CooperationItem) -> set[int]:
+    """The item's leads and co-owners, and its parent's (as in permissions.owned_items)."""
+    ids = item.owner_organization_ids()
+    if item.parent_id:
+        ids |= item.parent.owner_organization_ids()
+    return ids
+
+
+def _items_with_last_update(queryset: QuerySet) -> QuerySet:
+    return (
+        queryset.annotate(last_update=Max("status_updates__reported_at"))
+        .select_related("parent")
+        .prefetch_related("co_owners", "parent__co_owners")
+        .order_by("sort_order", "code")
+    )
+
+
+def previous_meeting_start(meeting: Meeting) -> datetime.datetime | None:
+    """When this mechanism last met before ``meeting`` (by the rule if nothing is recorded)."""
+    previous = (
+        Meeting.objects.filter(mechanism_id=meeting.mechanism_id, starts_at__lt=meeting.starts_at)
+        .exclude(state=MeetingState.CANCELLED)
+        .exclude(pk=meeting.pk)
+        .order_by("-starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    if previous is not None:
+        return previous
+    earlier = schedule.slot_before(meeting.mechanism, meeting.planned_for)
+    return earlier.starts_at if earlier else None
+
+
+def status_call_missing(meeting: Meeting, *, user_id: int | None = None) -> dict[int, list]:
+    """coordinator id → items in scope with no status update since the previous meeting."""
+    since = previous_meeting_start(meeting)
+    outdated = Q(last_update__isnull=True)
+    if since is not None:
+        outdated |= Q(last_update__lt=since)
+    items = _items_with_last_update(
+        CooperationItem.objects.filter(
+            category__in=meeting.mechanism.scope_categories, status__in=REPORTING_STATUSES
+        )
+    ).filter(outdated)
+    return _by_coordinator(items, user_id=user_id)
+
+
+def _by_coordinator(items, *, user_id: int | None) -> dict[int, list[ItemDue]]:
+    directory = Directory()
+    result: dict[int, list[ItemDue]] = defaultdict(list)
+    for item in items:
+        for uid in sorted(directory.coordinators(owner_organization_ids(item))):
+            if user_id is None or uid == user_id:
+                result[uid].append(ItemDue(item, item.last_update))
+    return dict(result)
+
+
+def stale_items(*, older_than: datetime.datetime) -> list[ItemDue]:
+    """Active items with no status update since ``older_than``.
+
+    An item never reported on counts from when the tracker first recorded it (its first
+    history row), not from the agreement's date: nobody owed an update before that.
+    """
+    first_recorded = (
+        CooperationItem.history.model.objects.filter(id=OuterRef("pk"))
+        .order_by("history_date")
+        .values("history_date")[:1]
+    )
+    items = _items_with_last_update(
+        CooperationItem.objects.filter(status__in=STALE_STATUSES)
+    ).annotate(
+        stale_since=Coalesce(
+            "last_update", Subquery(first_recorded), "created_at", output_field=DateTimeField()
+        )
+    )
+    return [ItemDue(item, item.last_update) for item in items.filter(stale_since__lt=older_than)]
+
+
+def last_status_update(item: CooperationItem) -> datetime.datetime | None:
+    return item.status_updates.aggregate(last=Max("reported_at"))["last"]

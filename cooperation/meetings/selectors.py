@@ -1,0 +1,135 @@
+"""Reads for the meeting pages, the notification list and the calendar feed."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from cooperation.choices import ReminderKind
+from cooperation.models import ConsultationMechanism, Meeting, Notification, Reminder
+
+
+@dataclass
+class MechanismMeetings:
+    mechanism: ConsultationMechanism
+    upcoming: list[Meeting] = field(default_factory=list)
+    past: list[Meeting] = field(default_factory=list)
+
+
+def meeting_list(
+    *, mechanism_id: int | None = None, now=None, past_days: int = 365
+) -> list[MechanismMeetings]:
+    """Upcoming and recent meetings of each mechanism (two queries, however many meetings)."""
+    now = now or timezone.now()
+    mechanisms = ConsultationMechanism.objects.order_by("pk")
+    if mechanism_id:
+        mechanisms = mechanisms.filter(pk=mechanism_id)
+    groups = {mechanism.pk: MechanismMeetings(mechanism) for mechanism in mechanisms}
+    meetings = Meeting.objects.filter(
+        mechanism_id__in=groups, starts_at__gte=now - datetime.timedelta(days=past_days)
+    ).order_by("starts_at")
+    for meeting in meetings:
+        group = groups[meeting.mechanism_id]
+        meeting.mechanism = group.mechanism
+        (group.upcoming if meeting.starts_at >= now else group.past).append(meeting)
+    for group in groups.values():
+        group.past.reverse()
+    return list(groups.values())
+
+
+def mechanisms() -> list[ConsultationMechanism]:
+    return list(ConsultationMechanism.objects.order_by("pk"))
+
+
+def meeting_get(pk: int) -> Meeting:
+    return Meeting.objects.select_related("mechanism__agreement").get(pk=pk)
+
+
+def meeting_participants(meeting: Meeting) -> dict:
+    mechanism = meeting.mechanism
+    return {
+        "organizations": list(mechanism.participant_organizations.order_by("city", "name_zh")),
+        "people": list(mechanism.participants.order_by("username")),
+    }
+
+
+@dataclass
+class ReminderLine:
+    kind: str
+    kind_label: str
+    due_at: datetime.datetime | None
+    counts: dict[str, int]
+    errors: list[str] = field(default_factory=list)
+
+
+def meeting_reminder_lines(meeting: Meeting) -> list[ReminderLine]:
+    """The meeting's reminders grouped by kind and due time, counted by state."""
+    rows = (
+        meeting.reminders.values("kind", "due_at", "state")
+        .annotate(n=Count("pk"))
+        .order_by("due_at", "kind")
+    )
+    lines: dict[tuple, ReminderLine] = {}
+    for row in rows:
+        key = (row["kind"], row["due_at"])
+        line = lines.setdefault(
+            key, ReminderLine(row["kind"], ReminderKind(row["kind"]).label, row["due_at"], {})
+        )
+        line.counts[row["state"]] = row["n"]
+    errors = meeting.reminders.filter(state="failed").values_list("kind", "due_at", "last_error")
+    for kind, due_at, error in errors:
+        line = lines.get((kind, due_at))
+        if line and error not in line.errors:
+            line.errors.append(error)
+    return list(lines.values())
+
+
+def meeting_reminder_schedule(meeting: Meeting, *, now=None) -> list[tuple[str, datetime.datetime]]:
+    """Meeting reminders not written yet: (label, due time) for the page's "to come" list."""
+    now = now or timezone.now()
+    written = set(
+        meeting.reminders.filter(kind=ReminderKind.MEETING).values_list(
+            "context__offset_days", flat=True
+        )
+    )
+    mechanism = meeting.mechanism
+    upcoming = []
+    status_call_at = meeting.starts_at - datetime.timedelta(days=mechanism.status_call_offset_days)
+    called = meeting.reminders.filter(kind=ReminderKind.STATUS_CALL).exists()
+    if status_call_at > now and not called:
+        upcoming.append((ReminderKind.STATUS_CALL.label, status_call_at))
+    for offset in sorted({int(d) for d in mechanism.reminder_offsets_days}, reverse=True):
+        due_at = meeting.starts_at - datetime.timedelta(days=offset)
+        if due_at > now and offset not in written:
+            upcoming.append((ReminderKind.MEETING.label, due_at))
+    return sorted(upcoming, key=lambda pair: pair[1])
+
+
+def user_meetings(user, *, now=None, past_days: int = 365) -> QuerySet:
+    """Meetings of the mechanisms the user takes part in (by name or by organisation)."""
+    now = now or timezone.now()
+    mechanisms = ConsultationMechanism.objects.filter(
+        Q(participants=user) | Q(participant_organizations__memberships__user=user)
+    ).values("pk")
+    return (
+        Meeting.objects.filter(
+            mechanism__in=mechanisms, starts_at__gte=now - datetime.timedelta(days=past_days)
+        )
+        .select_related("mechanism")
+        .order_by("starts_at")
+    )
+
+
+def notifications_for(user) -> QuerySet:
+    return Notification.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+def unread_count(user) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def reminders_failed() -> QuerySet:
+    return Reminder.objects.filter(state="failed")

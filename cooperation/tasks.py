@@ -1,0 +1,48 @@
+"""Thin Celery tasks: ids in, one service call, done. Beat's schedule is in tracker/celery.py.
+
+Reminder state lives in the database (cooperation.meetings.outbox), so a task that runs
+twice, late, or on two workers at once sends nothing twice; tasks only ever wake the
+dispatcher and never carry a reminder's content or an ETA.
+"""
+
+import logging
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from cooperation.meetings import planning, reminders
+from cooperation.meetings.dispatch import reminders_dispatch_due
+
+logger = logging.getLogger("cooperation.tasks")
+
+# A database that is restarting or locked: try again shortly (never longer than 5 minutes).
+RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+@shared_task(**RETRY)
+def dispatch_due_reminders() -> dict:
+    result = reminders_dispatch_due()
+    if result.more:
+        dispatch_due_reminders.delay()  # more are due: the next batch right away
+    return vars(result)
+
+
+@shared_task(**RETRY)
+def plan_reminders() -> int:
+    created = reminders.reminders_plan_all()
+    if created:
+        dispatch_due_reminders.delay()
+    return created
+
+
+@shared_task(**RETRY)
+def plan_meetings() -> dict:
+    result = planning.meetings_plan_all()
+    plan_reminders.delay()
+    return {"created": len(result.created), "moved": len(result.moved)}
