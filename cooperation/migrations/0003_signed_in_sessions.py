@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cooperation', '0001_initial'),
+        ('cooperation', '0002_meeting_extra_revision_cancellation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
