@@ -197,7 +197,9 @@ class Browser:
 
     def sign_in(self, username: str, password: str) -> int:
         self.get("/accounts/login/")
-        status, _ = self.post("/accounts/login/", {"username": username, "password": password})
+        status, self.last_body = self.post(
+            "/accounts/login/", {"username": username, "password": password}
+        )
         return status
 
     def health(self) -> tuple[int, dict]:

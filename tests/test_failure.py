@@ -4,17 +4,21 @@ The outages happen to private servers started here (a Redis and a PostgreSQL clu
 loopback ports), never to the shared ones other tests use.
 """
 
+import datetime
 import os
 import subprocess
 import sys
 import time
+from collections import Counter
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
-from cooperation.choices import Health, Status
-from cooperation.models import CooperationItem
+from cooperation.choices import Health, ReminderState, Role, Status
+from cooperation.models import ConsultationMechanism, CooperationItem, Meeting
 from tests.conftest import PASSWORD
+from tests.meetings.servers import MailRecorder
 from tests.services import (
     ROOT,
     Browser,
@@ -88,9 +92,17 @@ def live_db_url():
     return f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
 
 
+@pytest.fixture
+def server_password_hashers(settings):
+    """Users made here sign in to a server in another process, which has the real hashers."""
+    from django.conf import global_settings
+
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
+
+
 @pytest.mark.django_db(transaction=True)
 def test_with_redis_stopped_the_site_works_and_health_says_degraded(
-    agreement, make_user, redis_server, app_on_private_redis
+    agreement, server_password_hashers, make_user, redis_server, app_on_private_redis
 ):
     server, _worker = app_on_private_redis
     make_user("cd", org="cdig")
@@ -110,7 +122,8 @@ def test_with_redis_stopped_the_site_works_and_health_says_degraded(
         "broker": "unavailable",
         "workers": "unknown",
     }
-    assert browser.sign_in("cd", PASSWORD) == 302
+    signed_in = browser.sign_in("cd", PASSWORD)
+    assert signed_in == 302, browser.last_body[-3000:] + server.output()[-3000:]
     item = CooperationItem.objects.get(code="KP-1")
     url = f"/items/{item.pk}/update/"
     status, _body = browser.post(url, {
@@ -129,6 +142,65 @@ def test_with_redis_stopped_the_site_works_and_health_says_degraded(
         "status": "ok", "database": "ok", "broker": "ok", "workers": 1
     }, what="recovery", timeout=60)  # fmt: skip
     assert "Traceback" not in server.output()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reminders_made_while_redis_is_down_go_out_once_when_it_is_back(
+    agreement, server_password_hashers, make_user, redis_server, live_db_url, tmp_path
+):
+    mail = MailRecorder().start()
+    make_user("cd_sup", org="chengdu-gov", role=Role.SUPERVISOR)
+    make_user("yb_sup", org="yibin-gov", role=Role.SUPERVISOR)
+    make_user("cd_coord", org="cdig")
+    env = app_env(
+        DATABASE_URL=live_db_url,
+        REDIS_URL=redis_server.url,
+        CELERY_BROKER_URL=redis_server.url,
+        DJANGO_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        DJANGO_EMAIL_HOST="127.0.0.1",
+        DJANGO_EMAIL_PORT=str(mail.port),
+        CHENGYI_DISPATCH_INTERVAL="2",
+    )
+    server = Gunicorn(env).start()
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "tracker", "worker", "-B",
+         "-s", str(tmp_path / "beat-schedule"), "--pool", "solo", "--without-mingle",
+         "--without-gossip", "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        browser = Browser(server.base)
+        wait_for(lambda: browser.health()[1]["workers"] == 1, what="a worker", timeout=60)
+        redis_server.stop()
+
+        # A supervisor adds a meeting twelve hours from now: its reminders fall due at once.
+        assert browser.sign_in("cd_sup", PASSWORD) == 302
+        starts = timezone.localtime() + datetime.timedelta(hours=12)
+        mechanism = ConsultationMechanism.objects.get(code="supervising-leaders-semiannual")
+        status, _ = browser.post("/meetings/new/", {
+            "mechanism": mechanism.pk, "date": starts.date().isoformat(),
+            "time": starts.strftime("%H:%M"), "host_city": "chengdu",
+            "location": "宜宾市政府", "agenda": "",
+        })  # fmt: skip
+        assert status == 302, "the meeting is saved while Redis is down"
+        meeting = Meeting.objects.get(location="宜宾市政府")
+        reminders = meeting.reminders.all()
+        assert reminders.count() >= 1
+        time.sleep(3)
+        assert not reminders.filter(state=ReminderState.SENT).exists()  # nothing can go out
+
+        redis_server.start()
+        wait_for(lambda: not reminders.exclude(state=ReminderState.SENT).exists(),
+                 what="the reminders", timeout=120)  # fmt: skip
+        time.sleep(6)  # three more beat ticks: nothing is sent twice
+        keys = Counter(mail.keys())
+        assert {k for k, n in keys.items() if n > 1} == set()
+        assert set(reminders.values_list("key", flat=True)) <= set(keys)
+    finally:
+        worker.terminate()
+        worker.wait(30)
+        server.stop()
+        mail.stop()
 
 
 # --- the database restarted ----------------------------------------------------------------
