@@ -15,6 +15,12 @@ from .models import (
     Reminder,
     StatusUpdate,
 )
+from .reports.admin_actions import (
+    ReportsPermissionMixin,
+    export_items_csv,
+    export_items_xlsx,
+    freeze_if_held,
+)
 
 
 class ChangeReasonAdmin(SimpleHistoryAdmin):
@@ -93,7 +99,8 @@ class SubItemInline(admin.TabularInline):
 
 
 @admin.register(CooperationItem)
-class CooperationItemAdmin(ChangeReasonAdmin):
+class CooperationItemAdmin(ReportsPermissionMixin, ChangeReasonAdmin):
+    actions = [export_items_xlsx, export_items_csv]
     list_display = [
         "code",
         "title_zh",
@@ -180,6 +187,11 @@ class MeetingAdmin(ChangeReasonAdmin):
     list_select_related = ["mechanism"]
     date_hierarchy = "starts_at"
     inlines = [ReminderInline]
+    exclude = ["briefing_snapshot"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        freeze_if_held(request, obj)
 
 
 @admin.register(Reminder)

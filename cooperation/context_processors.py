@@ -38,17 +38,17 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     entries = []
+    can_view_reports = permissions.can_view_reports(user)
     for name, label, prefix in NAV:
         url = _url(name)
-        if url is None or (
-            name == "cooperation:report_index" and not (permissions.can_view_reports(user))
-        ):
+        if url is None or (name == "cooperation:report_index" and not can_view_reports):
             continue
         active = request.path.startswith(prefix) if prefix else request.path == url
         entries.append({"url": url, "label": label, "active": active})
     return {
         "nav_entries": entries,
         "nav_memberships": permissions.memberships(user),
+        "can_view_reports": can_view_reports,
         "notifications_url": _url("cooperation:notification_list"),
         "unread_notifications": _unread(user),
     }

@@ -1,16 +1,16 @@
 from django.urls import path
-from django.views.generic import RedirectView
 
 from cooperation.meetings.urls import urlpatterns as meeting_urlpatterns
 
 from . import views
+from .views import reports
 
 app_name = "cooperation"
 
 urlpatterns = [
-    # Replaced by the dashboard (reports issue); until then sign-in lands on the item list.
-    path("", RedirectView.as_view(pattern_name="cooperation:item_list"), name="dashboard"),
+    path("", reports.dashboard, name="dashboard"),
     path("items/", views.item_list, name="item_list"),
+    path("items/export.<str:fmt>", reports.item_export, name="item_export"),
     path("items/<int:pk>/", views.item_detail, name="item_detail"),
     path("items/<int:pk>/history/", views.item_history_view, name="item_history"),
     path("items/<int:pk>/update/", views.item_update, name="item_update"),
@@ -24,6 +24,21 @@ urlpatterns = [
         "items/<int:pk>/milestones/<int:milestone_pk>/delete/",
         views.milestone_delete,
         name="milestone_delete",
+    ),
+    # Reports: briefing packs, the period report, exports.
+    path("meetings/<int:pk>/briefing/", reports.meeting_briefing, name="meeting_briefing"),
+    path(
+        "meetings/<int:pk>/briefing.xlsx",
+        reports.meeting_briefing_xlsx,
+        name="meeting_briefing_xlsx",
+    ),
+    path("reports/", reports.report_index, name="report_index"),
+    path("reports/quarter/", reports.report_period, name="report_period"),
+    path("reports/quarter.xlsx", reports.report_period_xlsx, name="report_period_xlsx"),
+    path(
+        "reports/status-updates.xlsx",
+        reports.statusupdate_export,
+        name="statusupdate_export",
     ),
 ]
 

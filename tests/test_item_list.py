@@ -273,7 +273,8 @@ def test_list_queries_do_not_grow_with_items(
         response = client.get(LIST, params)
     assert response.context["page_obj"].paginator.count >= 10
     print(f"item list: {few} queries")
-    assert few <= 12, f"the item list takes {few} queries"
+    # 14: two of them read the user's permissions for the "Reports" menu entry.
+    assert few <= 14, f"the item list takes {few} queries"
 
 
 def test_title_sort_follows_the_language(viewer_client):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from cooperation.choices import MeetingState, ReminderKind
 from cooperation.models import ConsultationMechanism, Meeting
+from cooperation.reports.services import meeting_briefing_freeze
 from cooperation.services import tracked_save
 
 from . import reminders
@@ -178,4 +179,6 @@ def meeting_minutes_record(*, meeting: Meeting, user, minutes: str, decisions: s
         )
         if meeting.minutes:
             reminders.meeting_pending_cancel(meeting, reason="Minutes recorded")
+        # Held: its briefing pack is frozen as it was at the meeting (once; never redone).
+        meeting_briefing_freeze(meeting=meeting, user=user)
     return meeting

@@ -7,7 +7,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from cooperation.choices import ReminderKind
-from cooperation.models import ConsultationMechanism, Meeting, Notification, Reminder
+from cooperation.models import ConsultationMechanism, Meeting, Notification
 
 
 @dataclass
@@ -129,7 +129,3 @@ def unread_count(user) -> int:
     if not user.is_authenticated:
         return 0
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
-
-
-def reminders_failed() -> QuerySet:
-    return Reminder.objects.filter(state="failed")

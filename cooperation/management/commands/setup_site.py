@@ -7,6 +7,7 @@ from django.test import override_settings
 from django.utils.translation import gettext_noop
 
 from cooperation.models import Agreement
+from cooperation.reports.services import leaders_group_ensure
 from cooperation.services import history_backfill, system_user
 
 
@@ -18,6 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, demo=False, **options):
         system_user()
+        leaders_group_ensure()
         if Agreement.objects.exists():
             self.stdout.write("Agreement already loaded: existing data kept.")
         else:

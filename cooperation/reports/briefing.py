@@ -1,0 +1,269 @@
+"""The briefing pack of a meeting: every item in scope, what changed, who reported.
+
+``briefing_facts`` gathers plain, JSON-ready facts as they were at the meeting (or now, for a
+meeting still ahead); that dictionary is also what a held meeting keeps, frozen, in
+``Meeting.briefing_snapshot``. ``present`` turns facts into what the page and the XLSX show,
+keeping only the items the reader may see.
+"""
+
+import dataclasses
+import datetime
+from collections import defaultdict
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cooperation.choices import Category, MeetingState, Status
+from cooperation.models import Meeting
+from cooperation.models.base import is_english
+
+from . import reporting
+from . import states as st
+from .links import item_url
+
+SNAPSHOT_VERSION = 1
+
+
+def previous_meeting(meeting: Meeting) -> Meeting | None:
+    """The latest earlier meeting of the same mechanism that was not cancelled."""
+    return (
+        Meeting.objects.filter(mechanism_id=meeting.mechanism_id, starts_at__lt=meeting.starts_at)
+        .exclude(state=MeetingState.CANCELLED)
+        .order_by("-starts_at")
+        .first()
+    )
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _item_fact(state, before, *, today, now, in_scope) -> dict:
+    return {
+        "id": state.id,
+        "code": state.code,
+        "title_zh": state.title_zh,
+        "title_en": state.title_en,
+        "category": state.category,
+        "parent_id": state.parent_id,
+        "depth": state.depth,
+        "status": state.status,
+        "health": state.health,
+        "progress": state.rolled,
+        "target_date": _iso(state.target_date),
+        "last_reported_at": _iso(state.last_reported_at),
+        "overdue": state.is_overdue(today),
+        "overdue_milestones": state.overdue_milestones,
+        "stale": state.is_stale(now),
+        "owners": sorted(state.owner_ids()),
+        "in_scope": in_scope,
+        "source_meeting_id": state.source_meeting_id,
+        "before": None
+        if before is None
+        else {"status": before.status, "health": before.health, "progress": before.rolled},
+    }
+
+
+def briefing_facts(meeting: Meeting, *, user=None) -> dict:
+    """The pack's facts at the meeting's start (or now, if it is still ahead)."""
+    now = timezone.now()
+    live = meeting.starts_at > now
+    at = now if live else meeting.starts_at
+    previous = previous_meeting(meeting)
+    current = st.states_now(user=user) if live else st.states_at(at, user=user)
+    before = st.states_at(previous.starts_at, user=user) if previous else {}
+    offset = datetime.timedelta(days=meeting.mechanism.status_call_offset_days)
+    window_start = previous.starts_at if previous else meeting.starts_at - offset
+    scope = set(meeting.mechanism.scope_categories)
+    today = timezone.localdate(at)
+    items = []
+    for state in st.tree_order(current):
+        in_scope = state.category in scope
+        if in_scope or (previous and state.source_meeting_id == previous.pk):
+            fact = _item_fact(state, before.get(state.id), today=today, now=at, in_scope=in_scope)
+            items.append(fact)
+    listed = {fact["id"] for fact in items}
+    reports = [
+        [row["item_id"], row["organization_id"], row["count"]]
+        for row in st.reports_between(window_start, at, user=user)
+        if row["item_id"] in listed
+    ]
+    org_ids = {pk for fact in items for pk in fact["owners"]} | {r[1] for r in reports if r[1]}
+    organizations = st.organizations_by_id(org_ids)
+    return {
+        "version": SNAPSHOT_VERSION,
+        "meeting_id": meeting.pk,
+        "at": _iso(at),
+        "window_start": _iso(window_start),
+        "previous": None
+        if previous is None
+        else {
+            "id": previous.pk,
+            "sequence": previous.sequence,
+            "starts_at": _iso(previous.starts_at),
+            "decisions": previous.decisions,
+        },
+        "items": items,
+        "reports": reports,
+        "organizations": reporting.org_facts(organizations.values()),
+    }
+
+
+def _parse_datetime(value):
+    return datetime.datetime.fromisoformat(value) if value else None
+
+
+def _parse_date(value):
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def _localized(fact: dict, field: str) -> str:
+    chinese, english = fact.get(f"{field}_zh") or "", fact.get(f"{field}_en") or ""
+    return (english or chinese) if is_english() else (chinese or english)
+
+
+@dataclasses.dataclass
+class PackRow:
+    fact: dict
+    reports: int
+    compared: bool = True  # False when there is no previous meeting to compare with
+
+    def __getattr__(self, name):
+        try:
+            return self.__dict__["fact"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def title(self) -> str:
+        return _localized(self.fact, "title")
+
+    @property
+    def url(self) -> str:
+        return item_url(self.fact["id"])
+
+    @property
+    def category_label(self) -> str:
+        return Category(self.fact["category"]).label
+
+    @property
+    def target(self):
+        return _parse_date(self.fact["target_date"])
+
+    @property
+    def last_reported(self):
+        return _parse_datetime(self.fact["last_reported_at"])
+
+    @property
+    def reported(self) -> bool:
+        return self.reports > 0
+
+    @property
+    def is_new(self) -> bool:
+        return self.fact["before"] is None
+
+    @property
+    def status_changed(self) -> bool:
+        return not self.is_new and self.fact["before"]["status"] != self.fact["status"]
+
+    @property
+    def health_trend(self) -> int:
+        if self.is_new:
+            return 0
+        delta = st.HEALTH_RANK[self.fact["health"]] - st.HEALTH_RANK[self.fact["before"]["health"]]
+        return (delta > 0) - (delta < 0)
+
+    @property
+    def progress_delta(self) -> int | None:
+        return None if self.is_new else self.fact["progress"] - self.fact["before"]["progress"]
+
+    @property
+    def changed(self) -> bool:
+        if not self.compared:
+            return False
+        return self.is_new or self.status_changed or self.health_trend or self.progress_delta
+
+
+@dataclasses.dataclass
+class BriefingPack:
+    meeting: Meeting
+    at: datetime.datetime
+    frozen: bool
+    window_start: datetime.datetime
+    previous: dict | None
+    rows: list
+    followups: list
+    reporting: list
+
+    @property
+    def scoped(self) -> list:
+        return [row for row in self.rows if row.in_scope]
+
+    @property
+    def groups(self) -> list[dict]:
+        groups: dict[str, list] = defaultdict(list)
+        for row in self.scoped:
+            groups[row.category].append(row)
+        return [
+            {"category": c, "label": Category(c).label, "rows": groups[c]}
+            for c in Category.values
+            if groups.get(c)
+        ]
+
+    @property
+    def summary(self) -> dict:
+        rows = self.scoped
+        open_rows = [r for r in rows if r.status not in st.CLOSED]
+        return {
+            "total": len(rows),
+            "status": {s: sum(r.status == s for r in rows) for s in Status.values},
+            "overdue": sum(r.overdue for r in rows),
+            "stale": sum(r.stale for r in rows),
+            "changed": sum(bool(r.changed) for r in rows) if self.previous else None,
+            "worse": sum(r.health_trend > 0 for r in rows),
+            "open": len(open_rows),
+            "reported": sum(r.reported for r in open_rows),
+        }
+
+
+def present(facts: dict, meeting: Meeting, *, frozen: bool, visible=None) -> BriefingPack:
+    """What the page and the XLSX show; ``visible`` (a set of pks) drops unseen items."""
+    counts: dict[int, int] = defaultdict(int)
+    for item_id, _org_id, count in facts["reports"]:
+        counts[item_id] += count
+    previous = facts["previous"]
+    rows = [
+        PackRow(fact=fact, reports=counts[fact["id"]], compared=previous is not None)
+        for fact in facts["items"]
+        if visible is None or fact["id"] in visible
+    ]
+    if previous is not None:
+        previous = {**previous, "starts_at": _parse_datetime(previous["starts_at"])}
+    followups = [r for r in rows if previous and r.source_meeting_id == previous["id"]]
+    return BriefingPack(
+        meeting=meeting,
+        at=_parse_datetime(facts["at"]),
+        frozen=frozen,
+        window_start=_parse_datetime(facts["window_start"]),
+        previous=previous,
+        rows=rows,
+        followups=followups,
+        reporting=reporting.by_city(
+            [
+                reporting.Expected(
+                    id=row.id,
+                    code=row.code,
+                    owners=row.owners,
+                    expected=row.status not in st.CLOSED,
+                    reported=row.reported,
+                )
+                for row in rows
+            ],
+            facts["reports"],
+            facts["organizations"],
+        ),
+    )
+
+
+FROZEN_NOTE = _("Frozen when the meeting was held: the figures as they were at the meeting.")
+LIVE_NOTE = _("Live figures: they change as coordinators report, until the meeting is held.")

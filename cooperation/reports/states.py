@@ -1,0 +1,314 @@
+"""Item states now or at a past moment, with the flags every report shares.
+
+A state is what a report needs of one item: status, health, own and rolled-up progress, the
+last status update, open overdue milestones. ``states_now`` reads the live tables (what the
+item list shows); ``states_at`` reads the history (``as_of``) as it was at a moment. Each
+takes a fixed number of queries, whatever the number of items.
+
+Ownership (leads and co-owners) is read as it is now: the fixture's co-owners have no
+history rows, and a frozen briefing pack keeps the owners it was frozen with.
+"""
+
+import dataclasses
+import datetime
+from collections import defaultdict
+
+from django.conf import settings
+from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from cooperation import permissions, selectors
+from cooperation.choices import Category, Health, Status
+from cooperation.models import CooperationItem, Milestone, Organization, StatusUpdate
+from cooperation.models.base import is_english
+
+CLOSED = frozenset({Status.COMPLETED, Status.CANCELLED})
+HEALTH_RANK = {Health.ON_TRACK: 0, Health.AT_RISK: 1, Health.OFF_TRACK: 2}
+CATEGORY_ORDER = {value: index for index, value in enumerate(Category.values)}
+
+FIELDS = (
+    "id",
+    "code",
+    "title_zh",
+    "title_en",
+    "category",
+    "parent_id",
+    "chengdu_lead_id",
+    "yibin_lead_id",
+    "status",
+    "health",
+    "progress",
+    "weight",
+    "start_date",
+    "target_date",
+    "source_meeting_id",
+    "sort_order",
+    "created_at",
+)
+
+
+def half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator rounded half up (as PostgreSQL rounds numerics)."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def is_overdue(status, target_date, overdue_milestones: int, today: datetime.date) -> bool:
+    """Open, and its target date or one of its milestones' due dates has passed."""
+    if status in CLOSED:
+        return False
+    return (target_date is not None and target_date < today) or overdue_milestones > 0
+
+
+def is_stale(status, last_activity, now: datetime.datetime, days: int | None = None) -> bool:
+    """Open, and no status update (nor, for a new item, creation) in the last ``days`` days."""
+    days = settings.CHENGYI_STALE_DAYS if days is None else days
+    return status not in CLOSED and last_activity < now - datetime.timedelta(days=days)
+
+
+@dataclasses.dataclass
+class ItemState:
+    id: int
+    code: str
+    title_zh: str
+    title_en: str
+    category: str
+    parent_id: int | None
+    chengdu_lead_id: int | None
+    yibin_lead_id: int | None
+    status: str
+    health: str
+    progress: int
+    weight: int
+    start_date: datetime.date | None
+    target_date: datetime.date | None
+    source_meeting_id: int | None
+    sort_order: int
+    created_at: datetime.datetime
+    rolled: int = 0
+    last_reported_at: datetime.datetime | None = None
+    overdue_milestones: int = 0
+    co_owner_ids: tuple[int, ...] = ()
+    depth: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        return is_overdue(self.status, self.target_date, self.overdue_milestones, today)
+
+    def is_stale(self, now: datetime.datetime, days: int | None = None) -> bool:
+        return is_stale(self.status, self.last_reported_at or self.created_at, now, days)
+
+    @property
+    def title(self) -> str:
+        return (self.title_en or self.title_zh) if is_english() else self.title_zh
+
+    def owner_ids(self) -> set[int]:
+        ids = {pk for pk in (self.chengdu_lead_id, self.yibin_lead_id) if pk}
+        ids.update(self.co_owner_ids)
+        return ids
+
+    def lead_cities(self, organizations: dict[int, Organization]) -> set[str]:
+        """The cities of its two leads (the item list's ``city`` filter)."""
+        leads = (self.chengdu_lead_id, self.yibin_lead_id)
+        return {organizations[pk].city for pk in leads if pk in organizations}
+
+
+def visible_pks(user) -> QuerySet | None:
+    """The pks of the items ``user`` may see, as a subquery; None means every item."""
+    if user is None:
+        return None
+    return permissions.restrict_items(user, "view").order_by().values("pk")
+
+
+def _restrict(queryset: QuerySet, visible: QuerySet | None, field: str = "pk") -> QuerySet:
+    return queryset if visible is None else queryset.filter(**{f"{field}__in": visible})
+
+
+def _make(row: dict) -> ItemState:
+    return ItemState(**{name: row[name] for name in FIELDS})
+
+
+def overdue_milestone_count(today: datetime.date):
+    """An annotation: how many of the item's milestones are open and past due."""
+    open_overdue = (
+        Milestone.objects.filter(item=OuterRef("pk"), done_date__isnull=True, due_date__lt=today)
+        .order_by()
+        .values("item")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(open_overdue, output_field=IntegerField()), 0)
+
+
+def _attach_co_owners(states: dict[int, ItemState], visible: QuerySet | None) -> None:
+    through = CooperationItem.co_owners.through
+    pairs = _restrict(through.objects.order_by(), visible, "cooperationitem_id")
+    owners = defaultdict(list)
+    for item_id, org_id in pairs.values_list("cooperationitem_id", "organization_id"):
+        owners[item_id].append(org_id)
+    for item_id, org_ids in owners.items():
+        if item_id in states:
+            states[item_id].co_owner_ids = tuple(sorted(org_ids))
+
+
+def states_now(*, user=None) -> dict[int, ItemState]:
+    """Every item ``user`` may see as it is now (three queries)."""
+    visible = visible_pks(user)
+    queryset = _restrict(CooperationItem.objects.order_by(), visible)
+    queryset = selectors.with_last_report(selectors.with_rollup(queryset)).annotate(
+        overdue_milestone_count=overdue_milestone_count(timezone.localdate())
+    )
+    states = {}
+    extra = ("rolled_up_progress", "last_reported_at", "overdue_milestone_count")
+    for row in queryset.values(*FIELDS, *extra):
+        state = _make(row)
+        state.rolled = round(row["rolled_up_progress"])
+        state.last_reported_at = row["last_reported_at"]
+        state.overdue_milestones = row["overdue_milestone_count"]
+        states[state.id] = state
+    _attach_co_owners(states, visible)
+    return states
+
+
+def roll_up(states: dict[int, ItemState]) -> None:
+    """Set ``rolled`` by selectors.ROLLUP_RULE, as ``selectors.with_rollup`` does in SQL."""
+    sums: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for state in states.values():
+        if state.parent_id is not None and state.status != Status.CANCELLED:
+            acc = sums[state.parent_id]
+            acc[0] += state.progress * state.weight
+            acc[1] += state.weight
+    for state in states.values():
+        total, weight = sums.get(state.id, (0, 0))
+        state.rolled = half_up(total, weight) if weight > 0 else state.progress
+
+
+def states_at(at: datetime.datetime, *, user=None) -> dict[int, ItemState]:
+    """Every item ``user`` may see as it was at ``at``, from the history (four queries)."""
+    visible = visible_pks(user)
+    history = _restrict(CooperationItem.history.as_of(at), visible, "id").order_by()
+    states, history_ids = {}, {}
+    for row in history.values(*FIELDS, "history_id"):
+        # Two rows with the same history_date: the later row (higher id) wins.
+        if row["history_id"] > history_ids.get(row["id"], 0):
+            history_ids[row["id"]] = row["history_id"]
+            states[row["id"]] = _make(row)
+    roll_up(states)
+    reports = _restrict(StatusUpdate.objects.filter(reported_at__lte=at), visible, "item_id")
+    latest = reports.order_by().values("item_id").annotate(last=Max("reported_at"))
+    for item_id, last in latest.values_list("item_id", "last"):
+        if item_id in states:
+            states[item_id].last_reported_at = last
+    today = timezone.localdate(at)
+    milestones = Milestone.history.as_of(at).filter(done_date__isnull=True, due_date__lt=today)
+    counts = milestones.order_by().values("item_id").annotate(n=Count("id"))
+    for row in counts.values_list("item_id", "n"):
+        if row[0] in states:
+            states[row[0]].overdue_milestones = row[1]
+    _attach_co_owners(states, visible)
+    return states
+
+
+def states_created(
+    start: datetime.datetime, end: datetime.datetime, *, user=None
+) -> dict[int, ItemState]:
+    """Items created in (start, end], as they were created (one query)."""
+    created = CooperationItem.history.filter(
+        history_type="+", history_date__gt=start, history_date__lte=end
+    )
+    rows = _restrict(created, visible_pks(user), "id").order_by("history_date", "history_id")
+    states = {}
+    for row in rows.values(*FIELDS):
+        states.setdefault(row["id"], _make(row))
+    roll_up(states)
+    return states
+
+
+def tree_order(states_by_id: dict[int, ItemState]) -> list[ItemState]:
+    """Category by category, each top-level item followed by its sub-items."""
+    children = defaultdict(list)
+    tops = []
+    for state in states_by_id.values():
+        if state.parent_id in states_by_id:
+            children[state.parent_id].append(state)
+        else:
+            tops.append(state)
+
+    def key(state):
+        return (CATEGORY_ORDER.get(state.category, 99), state.sort_order, state.code)
+
+    ordered = []
+
+    def visit(state, depth):
+        state.depth = depth
+        ordered.append(state)
+        for child in sorted(children[state.id], key=key):
+            visit(child, depth + 1)
+
+    for top in sorted(tops, key=key):
+        visit(top, 0)
+    return ordered
+
+
+def organizations_by_id(ids=None) -> dict[int, Organization]:
+    queryset = (
+        Organization.objects.all() if ids is None else Organization.objects.filter(pk__in=ids)
+    )
+    return {org.pk: org for org in queryset}
+
+
+def reports_between(
+    start: datetime.datetime | None, end: datetime.datetime, *, user=None
+) -> list[dict]:
+    """Status updates per item and organisation made in [start, end) (one query)."""
+    queryset = StatusUpdate.objects.filter(reported_at__lt=end)
+    if start is not None:
+        queryset = queryset.filter(reported_at__gte=start)
+    queryset = _restrict(queryset, visible_pks(user), "item_id")
+    return list(
+        queryset.order_by().values("item_id", "organization_id").annotate(count=Count("pk"))
+    )
+
+
+@dataclasses.dataclass
+class Change:
+    """How one item moved between two moments; ``before`` is None for a new item."""
+
+    item: ItemState
+    before: ItemState | None
+
+    @property
+    def is_new(self) -> bool:
+        return self.before is None
+
+    @property
+    def status_changed(self) -> bool:
+        return self.before is not None and self.before.status != self.item.status
+
+    @property
+    def health_trend(self) -> int:
+        """+1 worse, -1 better, 0 the same (or new)."""
+        if self.before is None:
+            return 0
+        delta = HEALTH_RANK[self.item.health] - HEALTH_RANK[self.before.health]
+        return (delta > 0) - (delta < 0)
+
+    @property
+    def progress_delta(self) -> int:
+        return self.item.rolled - (self.before.rolled if self.before else 0)
+
+    @property
+    def changed(self) -> bool:
+        return (
+            self.is_new
+            or self.status_changed
+            or self.health_trend != 0
+            or self.before.rolled != self.item.rolled
+        )
+
+
+def compare(before: dict[int, ItemState], after: dict[int, ItemState]) -> dict[int, Change]:
+    return {pk: Change(item=state, before=before.get(pk)) for pk, state in after.items()}

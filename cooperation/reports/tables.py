@@ -1,0 +1,212 @@
+"""What each export contains: headers and rows, in the reader's language."""
+
+from django.db.models import Aggregate, CharField, OuterRef, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from cooperation import selectors
+from cooperation.choices import Category, City, Health, Status
+from cooperation.models import CooperationItem, StatusUpdate
+from cooperation.models.base import is_english
+
+from . import states as st
+from .exports import CHUNK, yes_no
+
+
+def choice_label(choices, value) -> str:
+    return choices(value).label if value in choices.values else value or ""
+
+
+def joined(values) -> str:
+    return ("; " if is_english() else "、").join(str(v) for v in values)
+
+
+def _name(org) -> str:
+    return org.short_name if org is not None else ""
+
+
+# --- the item list ---------------------------------------------------------------------
+
+
+def item_header() -> list[str]:
+    return [
+        _("Code"),
+        _("Title (Chinese)"),
+        _("Title (English)"),
+        _("Category"),
+        _("Parent item"),
+        _("Agreement"),
+        _("Chengdu lead"),
+        _("Yibin lead"),
+        _("Co-owners"),
+        _("Status"),
+        _("Health"),
+        _("Reported progress (%)"),
+        _("Rolled-up progress (%)"),
+        _("Weight"),
+        _("Start date"),
+        _("Target date"),
+        _("Last status update"),
+        _("Overdue"),
+        _("Stale"),
+        _("Link"),
+    ]
+
+
+ITEM_WIDTHS = [10, 40, 40, 16, 10, 24, 20, 20, 24, 10, 10, 10, 10, 8, 12, 12, 18, 8, 8, 40]
+
+
+class IdList(Aggregate):
+    """Ids as one comma-separated text: STRING_AGG on PostgreSQL, GROUP_CONCAT on SQLite."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(CAST(%(expressions)s AS TEXT), ',')"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler,
+            connection,
+            function="GROUP_CONCAT",
+            template="%(function)s(%(expressions)s)",
+            **extra_context,
+        )
+
+
+def item_export_queryset(queryset: QuerySet) -> QuerySet:
+    """The filtered items plus what the export needs, in one query however many rows.
+
+    ``is_overdue`` and ``is_stale`` are the item list's own flags (``selectors``).
+
+    Co-owners come as a list of ids (one subquery), not a prefetch, which would cost a
+    query per chunk of rows.
+    """
+    co_owners = (
+        CooperationItem.co_owners.through.objects.filter(cooperationitem=OuterRef("pk"))
+        .order_by()
+        .values("cooperationitem")
+        .annotate(ids=IdList("organization_id"))
+        .values("ids")
+    )
+    if "is_overdue" not in queryset.query.annotations:
+        queryset = selectors.with_attention_flags(queryset)
+    return queryset.annotate(co_owner_ids=Subquery(co_owners, output_field=CharField()))
+
+
+def item_rows(queryset: QuerySet, absolute_url):
+    """One row per item; ``absolute_url(path)`` makes the link absolute."""
+    organizations = st.organizations_by_id()
+    for item in queryset.iterator(chunk_size=CHUNK):
+        co_owners = [
+            organizations.get(int(pk)) for pk in (item.co_owner_ids or "").split(",") if pk
+        ]
+        yield [
+            item.code,
+            item.title_zh,
+            item.title_en,
+            choice_label(Category, item.category),
+            item.parent.code if item.parent_id else "",
+            str(item.agreement),
+            _name(item.chengdu_lead),
+            _name(item.yibin_lead),
+            joined(sorted(_name(org) for org in co_owners if org is not None)),
+            choice_label(Status, item.status),
+            choice_label(Health, item.health),
+            item.progress,
+            round(item.rolled_up_progress),
+            item.weight,
+            item.start_date,
+            item.target_date,
+            item.last_reported_at,
+            yes_no(item.is_overdue),
+            yes_no(item.is_stale),
+            absolute_url(item.get_absolute_url()),
+        ]
+
+
+# --- status updates of a period --------------------------------------------------------
+
+
+def status_update_header() -> list[str]:
+    return [
+        _("Reported at"),
+        _("Code"),
+        _("Item"),
+        _("Category"),
+        _("Organisation"),
+        _("City"),
+        _("Author"),
+        _("Status"),
+        _("Health"),
+        _("Progress (%)"),
+        _("Progress narrative"),
+        _("Risks and blockers"),
+        _("Next steps"),
+    ]
+
+
+STATUS_UPDATE_WIDTHS = [18, 10, 36, 16, 20, 8, 16, 10, 10, 8, 60, 40, 40]
+
+
+def status_update_queryset(*, period, user) -> QuerySet:
+    return (
+        StatusUpdate.objects.filter(
+            reported_at__gte=period.start,
+            reported_at__lt=period.end,
+            item__in=st.visible_pks(user),
+        )
+        .select_related("item", "author", "organization")
+        .order_by("reported_at", "pk")
+    )
+
+
+def status_update_rows(queryset: QuerySet):
+    for update in queryset.iterator(chunk_size=CHUNK):
+        org = update.organization
+        yield [
+            update.reported_at,
+            update.item.code,
+            update.item.title,
+            choice_label(Category, update.item.category),
+            _name(org),
+            choice_label(City, org.city) if org else "",
+            update.author.get_full_name() or update.author.get_username(),
+            choice_label(Status, update.status),
+            choice_label(Health, update.health),
+            update.progress,
+            update.narrative,
+            update.risks,
+            update.next_steps,
+        ]
+
+
+# --- shared by the briefing pack and the period report ---------------------------------
+
+
+def reporting_sheet(cities) -> tuple:
+    header = [
+        _("City"),
+        _("Organisation"),
+        _("Open items owned"),
+        _("Status updates submitted"),
+        _("Report status"),
+        _("Items without any update"),
+    ]
+    rows = [
+        [
+            city["label"],
+            org.name,
+            len(org.expected),
+            org.updates,
+            org.state_label,
+            joined(org.missing),
+        ]
+        for city in cities
+        for org in city["organizations"]
+    ]
+    return (_("Reporting"), header, rows, [10, 28, 12, 12, 12, 50])
+
+
+def when(value) -> str:
+    return date_format(timezone.localtime(value), "DATETIME_FORMAT") if value else ""

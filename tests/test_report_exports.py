@@ -1,0 +1,204 @@
+"""Exports: CSV and XLSX read back, filters and visibility applied, formulas neutralised."""
+
+import csv
+import datetime
+import io
+
+import openpyxl
+import pytest
+from django.contrib.auth.models import Permission
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from cooperation import permissions
+from cooperation.choices import Role
+from cooperation.models import CooperationItem, StatusUpdate
+from cooperation.reports.exports import neutralise
+
+from .report_data import build_world, report
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(make_user):
+    return build_world(author=make_user("reporter"))
+
+
+@pytest.fixture
+def leader(make_user, client):
+    user = make_user("leader", role=Role.VIEWER)
+    user.user_permissions.add(Permission.objects.get(codename="view_reports"))
+    client.force_login(user)
+    return user
+
+
+def download(client, url, params=None):
+    response = client.get(url, params or {})
+    assert response.status_code == 200, response
+    return b"".join(response.streaming_content)
+
+
+def read_csv(body: bytes) -> list[list[str]]:
+    assert body.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def read_xlsx(body: bytes, sheet=0) -> list[tuple]:
+    workbook = openpyxl.load_workbook(io.BytesIO(body))
+    return list(workbook.worksheets[sheet].iter_rows(values_only=True))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+86 28 1234", "'+86 28 1234"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=cmd", "'\t=cmd"),
+        ("\r=cmd", "'\r=cmd"),
+        ("a=b", "a=b"),
+        ("成都", "成都"),
+        (-2, -2),
+        (None, None),
+    ],
+)
+def test_neutralise(value, expected):
+    assert neutralise(value) == expected
+
+
+def test_item_csv_applies_the_list_filters(world, leader, client):
+    rows = read_csv(
+        download(
+            client, reverse("cooperation:item_export", args=["csv"]), {"status": "in_progress"}
+        )
+    )
+    header, body = rows[0], rows[1:]
+    assert len(header) == 20
+    assert [row[0] for row in body] == ["K1", "S1", "K1.1"]  # the list's order
+    k1 = dict(zip(header, body[0], strict=True))
+    assert list(k1.values())[:3] == ["K1", "K1事项", "Item K1"]
+    assert list(k1.values())[11:14] == ["0", "88", "2"]  # reported, rolled up, weight
+    assert k1[header[-1]].endswith(
+        reverse("cooperation:item_detail", args=[world["items"]["K1"].pk])
+    )
+
+
+def test_item_xlsx_round_trip(world, leader, client):
+    rows = read_xlsx(download(client, reverse("cooperation:item_export", args=["xlsx"])))
+    body = {row[0]: row for row in rows[1:]}
+    assert set(body) == {"K1", "K1.1", "K1.2", "K1.3", "K2", "S1", "S2", "C1"}
+    item = CooperationItem.objects.get(code="K2")
+    k2 = body["K2"]
+    assert k2[:3] == ("K2", item.title_zh, item.title_en)
+    assert k2[6:8] == ("cd-b简称", "yb-b简称")  # the leads
+    assert k2[11:14] == (0, 0, 1)
+    assert k2[15] == item.target_date or k2[15].date() == item.target_date
+    assert body["C1"][8] == "cd-b简称"  # co-owner
+    assert body["K1.1"][4] == "K1"  # parent
+    assert isinstance(body["K1.1"][16], datetime.datetime)  # last status update, Beijing time
+    overdue = {code for code, row in body.items() if row[17] == body["K2"][17]}
+    assert overdue == {"K2", "S1"}
+
+
+def test_formula_cells_are_neutralised_end_to_end(world, leader, client):
+    item = world["items"]["K2"]
+    item.title_zh = '=HYPERLINK("http://evil","点我")'
+    item.title_en = "@SUM(1,2)"
+    item.save()
+    rows = read_csv(download(client, reverse("cooperation:item_export", args=["csv"]), {"q": "K2"}))
+    k2 = next(row for row in rows if row[0] == "K2")
+    assert k2[1] == '\'=HYPERLINK("http://evil","点我")' and k2[2] == "'@SUM(1,2)"
+    body = download(client, reverse("cooperation:item_export", args=["xlsx"]))
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).worksheets[0]
+    cells = next(row for row in sheet.iter_rows(min_row=2) if row[0].value == "K2")
+    assert cells[1].data_type == "s" and cells[1].value.startswith("'=")
+
+
+def test_status_updates_of_a_period(world, leader, client):
+    author = StatusUpdate.objects.first().author
+    k2, cd_b = world["items"]["K2"], world["orgs"]["cd-b"]
+    report(k2, author, cd_b, timezone.now(), 5, narrative="-1 进展\x07说明")
+    period = timezone.localdate().strftime("%Y-%m")
+    rows = read_xlsx(
+        download(client, reverse("cooperation:statusupdate_export"), {"period": period})
+    )
+    body = {row[1]: row for row in rows[1:]}
+    assert "K2" in body
+    assert "S1" not in body  # reported 40 days ago: another month
+    assert body["K2"][10] == "'-1 进展说明"  # neutralised, control character dropped
+    assert body["K2"][4] == "cd-b简称" and body["K2"][9] == 5
+    year = read_xlsx(
+        download(
+            client,
+            reverse("cooperation:statusupdate_export"),
+            {"period": str(timezone.localdate().year)},
+        )
+    )
+    assert "K2" in {row[1] for row in year[1:]}
+
+
+def test_bad_period_gives_a_message_and_no_file(world, leader, client):
+    response = client.get(
+        reverse("cooperation:statusupdate_export"), {"period": "2026-Q7"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("cooperation:report_index")
+    assert len(list(response.context["messages"])) == 1
+
+
+def test_exports_respect_visibility(world, leader, client, monkeypatch):
+    """With a narrower visibility rule, no export shows an item the reader may not see."""
+    original = permissions.restrict_items
+    hidden = world["items"]["K2"]
+
+    def narrower(user, action, queryset=None):
+        return original(user, action, queryset).filter(~Q(pk=hidden.pk))
+
+    monkeypatch.setattr(permissions, "restrict_items", narrower)
+    csv_rows = read_csv(download(client, reverse("cooperation:item_export", args=["csv"])))
+    assert "K2" not in [row[0] for row in csv_rows] and len(csv_rows) == 8
+    xlsx_rows = read_xlsx(download(client, reverse("cooperation:item_export", args=["xlsx"])))
+    assert "K2" not in [row[0] for row in xlsx_rows]
+    report(hidden, leader, world["orgs"]["cd-b"], timezone.now(), 5)
+    period = str(timezone.localdate().year)
+    updates = read_xlsx(
+        download(client, reverse("cooperation:statusupdate_export"), {"period": period})
+    )
+    assert "K2" not in [row[1] for row in updates]
+    dashboard = client.get(reverse("cooperation:dashboard")).context["figures"]
+    assert dashboard["total"].value == 7
+
+
+def test_admin_action_exports_the_selected_items(world, superuser, client):
+    client.force_login(superuser)
+    selected = [world["items"]["K1"].pk, world["items"]["S2"].pk]
+    response = client.post(
+        reverse("admin:cooperation_cooperationitem_changelist"),
+        {"action": "export_items_xlsx", "_selected_action": selected},
+    )
+    assert response.status_code == 200
+    rows = read_xlsx(b"".join(response.streaming_content))
+    assert [row[0] for row in rows[1:]] == ["K1", "S2"]
+    response = client.post(
+        reverse("admin:cooperation_cooperationitem_changelist"),
+        {"action": "export_items_csv", "_selected_action": selected[:1]},
+    )
+    assert [row[0] for row in read_csv(b"".join(response.streaming_content))[1:]] == ["K1"]
+
+
+def test_admin_action_needs_the_reports_permission(world, make_user, client):
+    staff = make_user("clerk", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_cooperationitem"))
+    client.force_login(staff)
+    page = client.get(reverse("admin:cooperation_cooperationitem_changelist"))
+    assert page.status_code == 200
+    form = page.context["action_form"]
+    actions = [name for name, _label in form.fields["action"].choices] if form else []
+    assert "export_items_xlsx" not in actions
+    response = client.post(
+        reverse("admin:cooperation_cooperationitem_changelist"),
+        {"action": "export_items_xlsx", "_selected_action": [world["items"]["K1"].pk]},
+    )
+    assert not hasattr(response, "streaming_content")
