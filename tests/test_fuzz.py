@@ -254,3 +254,68 @@ def test_fuzz_every_form_with_hypothesis(site, data):
     judge.judge(f"{form.method.upper()} {form.action} {changes!r:.200}", form, response,
                 before, after)  # fmt: skip
     assert judge.problems == []
+
+
+# --- exports ------------------------------------------------------------------------------
+
+TEXT_PAYLOADS = [
+    PAYLOADS[name]
+    for name in ("script", "html attribute", "quote breakout", "template syntax", "sql",
+                 "right-to-left marks", "formula", "emoji")
+] + ["+SUM(1,2)", "-2+3", "@cmd", "tab\there", "a\x01b\x0bc"]  # fmt: skip
+
+
+def export_urls(user) -> list[str]:
+    named, _ = routes()
+    urls = []
+    for route in named:
+        if route.name.startswith("admin:"):
+            continue
+        url = url_of(route, user=user)
+        if url.endswith(".xlsx") or route.name.endswith("_export"):
+            urls.append(url)
+            if url.endswith(".xlsx") and "fmt" in route.params:
+                urls.append(url[: -len("xlsx")] + "csv")
+    return urls
+
+
+def cells_of(response) -> list[tuple[str, object]]:
+    """(data type, value) of every cell of an XLSX or CSV download."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if response["Content-Type"].startswith("text/csv"):
+        reader = csv.reader(io.StringIO(content.decode("utf-8-sig")))
+        return [("s", cell) for row in reader for cell in row]
+    book = load_workbook(io.BytesIO(content))
+    return [(c.data_type, c.value) for s in book.worksheets for row in s.iter_rows() for c in row]
+
+
+@pytest.mark.django_db
+def test_payloads_come_out_inert_in_every_export(site, settings):
+    client = zh_client(site["supervisor"])
+    item = CooperationItem.objects.get(code="KP-1")
+    form = next(f for f in discover(client, site["supervisor"]) if f.action.endswith("/update/"))
+    assert form.action == f"/items/{item.pk}/update/"
+    for payload in TEXT_PAYLOADS:
+        response = submit(client, form, {"narrative": payload, "risks": payload})
+        assert response.status_code in (200, 302)
+    site["supervisor"].first_name = PAYLOADS["formula"]
+    site["supervisor"].save()
+    urls = export_urls(site["supervisor"])
+    assert any(u.endswith(".csv") for u in urls) and len(urls) >= 4, urls
+    found_payload = False
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        for kind, value in cells_of(response):
+            text = str(value or "")
+            assert kind != "f", f"{url}: a formula cell {text!r}"
+            if "xss-" in text or "SUM(1,2)" in text or "@cmd" in text:
+                found_payload = True
+                assert not text.startswith(("=", "+", "-", "@")), f"{url}: {text!r} is live"
+            assert not any(ch in text for ch in "\x00\x01\x0b"), f"{url}: control character"
+    assert found_payload, "the payloads reached the exports"

@@ -192,6 +192,8 @@ def fill(route: Route, *, user) -> dict:
             value = ContentType.objects.get_for_model(CooperationItem).pk
         elif param == "token":
             value = user.profile.calendar_token
+        elif param == "fmt":
+            value = "xlsx"  # the CSV variant is fetched by the export tests
         if value is None:
             raise LookupError(f"no filler for argument {param!r} of URL {route.name!r}")
         kwargs[param] = value
