@@ -5,6 +5,7 @@ loopback ports), never to the shared ones other tests use.
 """
 
 import datetime
+import json
 import os
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from tests.services import (
     PrivatePostgres,
     PrivateRedis,
     app_env,
+    free_port,
     manage,
     wait_for,
 )
@@ -269,3 +271,21 @@ def test_a_restart_between_requests_is_invisible_to_users(
         private_postgres.start()
         time.sleep(0.2)
         assert browser.get(PAGE)[0] == 200
+
+
+def test_enqueue_with_the_broker_down_logs_and_carries_on():
+    code = (
+        "from django.db import transaction\n"
+        "from cooperation.queue import enqueue\n"
+        "from cooperation.tasks import dispatch_due_reminders\n"
+        "with transaction.atomic():\n"
+        "    enqueue(dispatch_due_reminders)\n"
+        "print('request finished')\n"
+    )
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    env = app_env(DATABASE_URL="sqlite:///:memory:", REDIS_URL=dead, CELERY_BROKER_URL=dead)
+    result = manage("shell", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "request finished" in result.stdout
+    warnings = [json.loads(line) for line in result.stderr.splitlines() if "enqueue_failed" in line]
+    assert warnings and warnings[0]["task"] == "cooperation.tasks.dispatch_due_reminders"

@@ -8,6 +8,7 @@ pattern without a name outside the admin, because it could not be walked.
 import datetime
 import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
@@ -265,3 +266,45 @@ def security_header_problems(response, *, secure: bool) -> list[str]:
         if morsel["samesite"] not in ("Lax", "Strict"):
             problems.append(f"cookie {name} has SameSite={morsel['samesite']!r}")
     return problems
+
+
+class _InlineCode(HTMLParser):
+    """Script and style written into the page, which the CSP blocks (and so must not exist)."""
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "script":
+            kind = (a.get("type") or "").lower()
+            self._in_script = "src" not in a and kind not in ("application/json",)
+        if tag == "style":
+            self.found.append("<style> element")
+        for name, value in attrs:
+            if name == "style":
+                self.found.append(f"style attribute on <{tag}>")
+            elif name.startswith("on"):
+                self.found.append(f"{name} handler on <{tag}>")
+            elif name in ("href", "src", "action") and (value or "").lower().startswith(
+                "javascript:"
+            ):
+                self.found.append(f"javascript: URL on <{tag}>")
+
+    def handle_data(self, data):
+        if self._in_script and data.strip():
+            self.found.append("inline <script>")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+
+def inline_code_problems(response) -> list[str]:
+    if "text/html" not in response.get("Content-Type", ""):
+        return []
+    parser = _InlineCode()
+    parser.feed(response.content.decode(errors="replace"))
+    return sorted(set(parser.found))
