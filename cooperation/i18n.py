@@ -15,21 +15,38 @@ from django.views.i18n import set_language
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
 
-def chosen_language(request) -> str:
+def cookie_language(request) -> str | None:
     cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-    if cookie in SUPPORTED:
-        return cookie
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        profile = getattr(user, "profile", None) if hasattr(user, "profile") else None
-        if profile is not None and profile.language in SUPPORTED:
-            return profile.language
-    return settings.LANGUAGE_CODE
+    return cookie if cookie in SUPPORTED else None
+
+
+def profile_language(user) -> str | None:
+    profile = getattr(user, "profile", None) if user.is_authenticated else None
+    return profile.language if profile is not None and profile.language in SUPPORTED else None
 
 
 class ChosenLanguageMiddleware(LocaleMiddleware):
+    """The cookie or Chinese before the view is resolved; the profile once it is.
+
+    The profile is read in process_view, where machine endpoints that must not touch the
+    database (the health check) can be told apart.
+    """
+
     def process_request(self, request):
-        language = chosen_language(request)
+        self.activate(request, cookie_language(request) or settings.LANGUAGE_CODE)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from .middleware import SESSIONLESS_URL_NAMES
+
+        if cookie_language(request) or request.resolver_match.url_name in SESSIONLESS_URL_NAMES:
+            return None
+        language = profile_language(request.user)
+        if language:
+            self.activate(request, language)
+        return None
+
+    @staticmethod
+    def activate(request, language: str) -> None:
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
 

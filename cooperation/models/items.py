@@ -137,7 +137,9 @@ class CooperationItem(BilingualMixin, models.Model):
         ordering = ["sort_order", "code"]
         verbose_name = _("cooperation item")
         verbose_name_plural = _("cooperation items")
-        permissions = [("view_reports", _("Can view reports and exports"))]
+        # A plain string: Django stores permission names as given, and a lazy one would be
+        # stored in whatever language is active when permissions are (re)created.
+        permissions = [("view_reports", "Can view reports and exports")]
         indexes = [
             models.Index(fields=["status"]),
             models.Index(fields=["health"]),
