@@ -188,6 +188,14 @@ class MeetingAdmin(ChangeReasonAdmin):
     date_hierarchy = "starts_at"
     inlines = [ReminderInline]
     exclude = ["briefing_snapshot"]
+    # Moving or cancelling a meeting must bump its revision, re-time its reminders and notify
+    # those already reminded: people do that on the meeting's own pages, which call the
+    # services (meetings/changes.py). Here these fields are shown, not edited.
+    service_only_fields = ["mechanism", "sequence", "starts_at", "planned_for", "state"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly + self.service_only_fields if obj is not None else readonly
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -426,3 +426,36 @@ def test_a_notification_link_never_leads_off_site(as_user, people):
         reverse("cooperation:notification_read", args=[note.pk]), {"open": "1"}
     )
     assert response["Location"] == reverse("cooperation:notification_list")
+
+
+def test_the_admin_cannot_move_or_cancel_a_meeting_behind_the_services_back(
+    client, superuser, calendar_world
+):
+    meeting = calendar_world["next"]
+    before = (meeting.starts_at, meeting.state, meeting.sequence, meeting.revision)
+    pending = {r.pk: r.due_at for r in meeting.reminders.filter(state="pending")}
+    client.force_login(superuser)
+    url = reverse("admin:cooperation_meeting_change", args=[meeting.pk])
+    form = client.get(url).content.decode()
+    assert 'name="starts_at_0"' not in form and 'name="state"' not in form
+    assert 'name="location"' in form
+
+    moved = meeting.starts_at + datetime.timedelta(days=7)
+    data = {
+        "mechanism": meeting.mechanism_id,
+        "sequence": 99,
+        "starts_at_0": moved.strftime("%Y-%m-%d"),
+        "starts_at_1": "09:30:00",
+        "planned_for": moved.strftime("%Y-%m-%d"),
+        "state": MeetingState.CANCELLED,
+        "host_city": meeting.host_city,
+        "location": "宜宾市政府第二会议室",
+        "reminders-TOTAL_FORMS": "0",
+        "reminders-INITIAL_FORMS": "0",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.location == "宜宾市政府第二会议室"  # other fields are still edited here
+    assert (meeting.starts_at, meeting.state, meeting.sequence, meeting.revision) == before
+    assert {r.pk: r.due_at for r in meeting.reminders.filter(state="pending")} == pending
