@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from cooperation.choices import ReminderKind
+from cooperation.choices import MeetingState, ReminderKind
 from cooperation.models import ConsultationMechanism, Meeting, Notification
+
+from . import schedule
 
 
 @dataclass
@@ -44,6 +46,31 @@ def mechanisms() -> list[ConsultationMechanism]:
 
 def meeting_get(pk: int) -> Meeting:
     return Meeting.objects.select_related("mechanism__agreement").get(pk=pk)
+
+
+def previous_meeting(meeting: Meeting) -> Meeting | None:
+    """The latest earlier meeting of the same mechanism that was not cancelled."""
+    return (
+        Meeting.objects.filter(mechanism_id=meeting.mechanism_id, starts_at__lt=meeting.starts_at)
+        .exclude(state=MeetingState.CANCELLED)
+        .exclude(pk=meeting.pk)
+        .order_by("-starts_at")
+        .first()
+    )
+
+
+def previous_meeting_start(meeting: Meeting, *, previous: Meeting | None = None):
+    """Where "since the previous meeting" begins, for the status call and the briefing pack.
+
+    The previous meeting's start; without one on record, the slot before this meeting by the
+    mechanism's rule; None when the rule has no earlier slot (every update ever counts).
+    Pass ``previous`` when it is already known (saves a query).
+    """
+    previous = previous or previous_meeting(meeting)
+    if previous is not None:
+        return previous.starts_at
+    earlier = schedule.slot_before(meeting.mechanism, meeting.planned_for)
+    return earlier.starts_at if earlier else None
 
 
 def meeting_participants(meeting: Meeting) -> dict:
