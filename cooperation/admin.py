@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
@@ -27,7 +28,10 @@ class ChangeReasonAdmin(SimpleHistoryAdmin):
     """Records the admin user and a reason on every history row made in the admin."""
 
     def save_model(self, request, obj, form, change):
-        obj._change_reason = _("Edited in the admin") if change else _("Created in the admin")
+        # Stored in English (msgids), translated when the history is shown.
+        obj._change_reason = (
+            gettext_noop("Edited in the admin") if change else gettext_noop("Created in the admin")
+        )
         super().save_model(request, obj, form, change)
 
 

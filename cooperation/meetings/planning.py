@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from cooperation.choices import MeetingState
 from cooperation.models import ConsultationMechanism, Meeting
@@ -89,7 +90,9 @@ def _create(mechanism: ConsultationMechanism, slot: schedule.Slot) -> Meeting | 
     )
     try:
         with transaction.atomic():
-            tracked_save(meeting, user=system_user(), reason="Planned from the recurrence rule")
+            tracked_save(
+                meeting, user=system_user(), reason=gettext_noop("Planned from the recurrence rule")
+            )
     except IntegrityError:
         return None  # a concurrent planner created this meeting number first
     return meeting
@@ -105,7 +108,7 @@ def _follow_rule(meeting: Meeting, slot: schedule.Slot, *, now) -> None:
         tracked_save(
             meeting,
             user=system_user(),
-            reason="Follows the recurrence rule and holiday calendar",
+            reason=gettext_noop("Follows the recurrence rule and holiday calendar"),
             fields={
                 "starts_at": slot.starts_at,
                 "planned_for": slot.rule_date,

@@ -9,10 +9,12 @@ import logging
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from icalendar import Calendar
 
-from cooperation.choices import Category, MeetingState
-from cooperation.meetings import changes, planning
+from cooperation.choices import Category, MeetingState, ReminderKind
+from cooperation.history import item_history
+from cooperation.meetings import changes, decisions, planning
 from cooperation.meetings.dispatch import reminders_dispatch_due
 from cooperation.meetings.reminders import reminders_plan_all
 from cooperation.models import CooperationItem, Meeting, Notification, Organization, Profile
@@ -459,3 +461,45 @@ def test_the_admin_cannot_move_or_cancel_a_meeting_behind_the_services_back(
     assert meeting.location == "宜宾市政府第二会议室"  # other fields are still edited here
     assert (meeting.starts_at, meeting.state, meeting.sequence, meeting.revision) == before
     assert {r.pk: r.due_at for r in meeting.reminders.filter(state="pending")} == pending
+
+
+def test_change_reasons_are_stored_in_english_and_shown_in_the_readers_language(
+    calendar_world, people, time_machine
+):
+    meeting, later = calendar_world["next"], calendar_world["later"]
+    with translation.override("zh-hans"):  # whatever language the supervisor uses
+        changes.meeting_reschedule(
+            meeting=later, starts_at=local(2027, 3, 16, 9, 30), user=people["cd_sup"]
+        )
+        changes.meeting_cancel(meeting=later, user=people["cd_sup"], reason="合并召开")
+        time_machine.move_to(local(2026, 12, 15, 12, 0), tick=False)
+        meeting = changes.meeting_minutes_record(
+            meeting=meeting, user=people["cd_sup"], minutes="纪要", decisions="决定"
+        )
+        item = decisions.meeting_decision_item_create(
+            meeting=meeting,
+            user=people["cd_sup"],
+            title_zh="加快成宜装备制造产业园二期建设",
+            chengdu_lead=Organization.objects.get(code="cdig"),
+            yibin_lead=Organization.objects.get(code="yibin-lingang-etdz"),
+            target_date=datetime.date(2027, 6, 30),
+        )
+    stored = list(
+        later.history.order_by("history_id").values_list("history_change_reason", flat=True)
+    )
+    assert stored == [
+        "Planned from the recurrence rule",
+        "Meeting moved to a new time",
+        "Meeting cancelled by a supervisor",
+    ]
+    assert meeting.history.latest().history_change_reason == "Minutes and decisions recorded"
+
+    # Shown in the reader's language, and not as the reminder kinds' labels.
+    with translation.override("zh-hans"):
+        shown = [translation.gettext(reason) for reason in stored]
+        assert shown[1] != ReminderKind.MEETING_RESCHEDULED.label
+        assert shown[2] != ReminderKind.MEETING_CANCELLED.label
+        assert all(reason != text for reason, text in zip(stored, shown, strict=True))
+        assert item_history(item)[0].reason == "会商议定事项"
+    with translation.override("en"):
+        assert item_history(item)[0].reason == "Decided at a consultation meeting"
