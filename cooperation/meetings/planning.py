@@ -65,8 +65,9 @@ def meetings_plan(*, mechanism: ConsultationMechanism, now=None) -> PlanResult:
             created = _create(mechanism, slot)
             if created:
                 result.created.append(created.pk)
-        elif is_movable(meeting) and _differs(meeting, slot):
-            _follow_rule(meeting, slot, now=now)
+        elif (
+            is_movable(meeting) and _differs(meeting, slot) and _follow_rule(meeting, slot, now=now)
+        ):
             result.moved.append(meeting.pk)
     return result
 
@@ -98,13 +99,15 @@ def _create(mechanism: ConsultationMechanism, slot: schedule.Slot) -> Meeting | 
     return meeting
 
 
-def _follow_rule(meeting: Meeting, slot: schedule.Slot, *, now) -> None:
-    moved = meeting.starts_at != slot.starts_at
+def _follow_rule(meeting: Meeting, slot: schedule.Slot, *, now) -> bool:
+    """Move a planned meeting to its slot; False if, once locked, there was nothing to do."""
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().select_related("mechanism").get(pk=meeting.pk)
-        if not is_movable(meeting):
-            return
+        if not is_movable(meeting) or not _differs(meeting, slot):
+            return False
+        # Decided on the locked row: the copy read before the lock may be out of date.
         old_start = meeting.starts_at
+        moved = old_start != slot.starts_at
         tracked_save(
             meeting,
             user=system_user(),
@@ -122,3 +125,4 @@ def _follow_rule(meeting: Meeting, slot: schedule.Slot, *, now) -> None:
         "meeting follows its rule",
         extra={"event": "meeting_replanned", "meeting": meeting.pk, "moved": moved},
     )
+    return True
