@@ -5,8 +5,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from cooperation.choices import MeetingState, ReminderKind
+from cooperation.choices import MeetingState, ReminderKind, ReminderState
 from cooperation.models import ConsultationMechanism, Meeting, Notification
 
 from . import schedule
@@ -90,8 +91,12 @@ class ReminderLine:
     errors: list[str] = field(default_factory=list)
 
 
-def meeting_reminder_lines(meeting: Meeting) -> list[ReminderLine]:
-    """The meeting's reminders grouped by kind and due time, counted by state."""
+def meeting_reminder_lines(meeting: Meeting, *, show_errors: bool = False) -> list[ReminderLine]:
+    """The meeting's reminders grouped by kind and due time, counted by state.
+
+    Sends that failed are listed under their line: the raw error (English, may name
+    addresses) when ``show_errors`` (supervisors), else only a translated state.
+    """
     rows = (
         meeting.reminders.values("kind", "due_at", "state")
         .annotate(n=Count("pk"))
@@ -104,11 +109,20 @@ def meeting_reminder_lines(meeting: Meeting) -> list[ReminderLine]:
             key, ReminderLine(row["kind"], ReminderKind(row["kind"]).label, row["due_at"], {})
         )
         line.counts[row["state"]] = row["n"]
-    errors = meeting.reminders.filter(state="failed").values_list("kind", "due_at", "last_error")
-    for kind, due_at, error in errors:
+    retrying = Q(state=ReminderState.PENDING, attempts__gt=0) & ~Q(last_error="")
+    failures = meeting.reminders.filter(Q(state=ReminderState.FAILED) | retrying).values_list(
+        "kind", "due_at", "state", "last_error"
+    )
+    for kind, due_at, state, error in failures:
         line = lines.get((kind, due_at))
-        if line and error not in line.errors:
-            line.errors.append(error)
+        if show_errors:
+            text = error
+        elif state == ReminderState.FAILED:
+            text = _("Sending failed")
+        else:
+            text = _("Sending failed; it will be tried again")
+        if line and text not in line.errors:
+            line.errors.append(text)
     return list(lines.values())
 
 

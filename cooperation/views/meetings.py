@@ -78,7 +78,7 @@ def meeting_detail(request, pk: int):
     context = {
         "meeting": meeting,
         "participants": selectors.meeting_participants(meeting),
-        "reminder_lines": selectors.meeting_reminder_lines(meeting),
+        "reminder_lines": selectors.meeting_reminder_lines(meeting, show_errors=can_change),
         "reminders_to_come": selectors.meeting_reminder_schedule(meeting),
         "followup_items": list(meeting.followup_items.order_by("code")),
         "can_change": can_change,

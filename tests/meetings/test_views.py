@@ -12,12 +12,19 @@ from django.urls import reverse
 from django.utils import translation
 from icalendar import Calendar
 
-from cooperation.choices import Category, MeetingState, ReminderKind
+from cooperation.choices import Category, MeetingState, ReminderKind, ReminderState
 from cooperation.history import item_history
 from cooperation.meetings import changes, decisions, planning
 from cooperation.meetings.dispatch import reminders_dispatch_due
 from cooperation.meetings.reminders import reminders_plan_all
-from cooperation.models import CooperationItem, Meeting, Notification, Organization, Profile
+from cooperation.models import (
+    CooperationItem,
+    Meeting,
+    Notification,
+    Organization,
+    Profile,
+    Reminder,
+)
 
 from .helpers import local
 
@@ -503,3 +510,30 @@ def test_change_reasons_are_stored_in_english_and_shown_in_the_readers_language(
         assert item_history(item)[0].reason == "会商议定事项"
     with translation.override("en"):
         assert item_history(item)[0].reason == "Decided at a consultation meeting"
+
+
+def test_send_errors_are_shown_to_supervisors_and_a_plain_state_to_everyone_else(
+    as_user, calendar_world
+):
+    meeting = calendar_world["next"]
+    reminders_plan_all()
+    first, second = meeting.reminders.order_by("pk")[:2]
+    refused = "e-mail: SMTPRecipientsRefused: {'yb_coord@example.com': (550, b'No such user')}"
+    Reminder.objects.filter(pk=first.pk).update(
+        state=ReminderState.FAILED, attempts=5, last_error=refused
+    )
+    Reminder.objects.filter(pk=second.pk).update(
+        attempts=1, last_error="e-mail: ConnectionRefusedError: [Errno 111]"
+    )
+
+    for reader in ("viewer", "cd_coord"):
+        html = as_user(reader).get(meeting.get_absolute_url()).content.decode()
+        assert "example.com" not in html and "ConnectionRefusedError" not in html
+        assert "发送失败</div>" in html and "发送失败，将自动重试" in html
+    english = as_user("viewer")
+    english.cookies["django_language"] = "en"
+    html = english.get(meeting.get_absolute_url()).content.decode()
+    assert "Sending failed; it will be tried again" in html and "SMTP" not in html
+
+    supervisor = as_user("cd_sup").get(meeting.get_absolute_url()).content.decode()
+    assert "yb_coord@example.com" in supervisor and "ConnectionRefusedError" in supervisor
