@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
@@ -27,7 +28,10 @@ class ChangeReasonAdmin(SimpleHistoryAdmin):
     """Records the admin user and a reason on every history row made in the admin."""
 
     def save_model(self, request, obj, form, change):
-        obj._change_reason = _("Edited in the admin") if change else _("Created in the admin")
+        # Stored in English (msgids), translated when the history is shown.
+        obj._change_reason = (
+            gettext_noop("Edited in the admin") if change else gettext_noop("Created in the admin")
+        )
         super().save_model(request, obj, form, change)
 
 
@@ -188,6 +192,14 @@ class MeetingAdmin(ChangeReasonAdmin):
     date_hierarchy = "starts_at"
     inlines = [ReminderInline]
     exclude = ["briefing_snapshot"]
+    # Moving or cancelling a meeting must bump its revision, re-time its reminders and notify
+    # those already reminded: people do that on the meeting's own pages, which call the
+    # services (meetings/changes.py). Here these fields are shown, not edited.
+    service_only_fields = ["mechanism", "sequence", "starts_at", "planned_for", "state"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly + self.service_only_fields if obj is not None else readonly
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -16,6 +16,7 @@ from cooperation.choices import MeetingState, ReminderKind, ReminderState
 from cooperation.models import Meeting, Reminder
 
 from . import recipients
+from .selectors import previous_meeting_start
 
 
 class NotRelevant(Exception):
@@ -158,7 +159,7 @@ def _status_call(reminder: Reminder, now) -> Message:
     )
     if not dues:
         raise NotRelevant("Every item has a status update since the previous meeting.")
-    previous = recipients.previous_meeting_start(meeting)
+    previous = previous_meeting_start(meeting)
     values = {
         "meeting": meeting,
         "when": when(meeting.starts_at),

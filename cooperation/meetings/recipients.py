@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import DateTimeField, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from cooperation.choices import MeetingState, OrganizationKind, Role, Status
+from cooperation.choices import OrganizationKind, Role, Status
 from cooperation.models import (
     ConsultationMechanism,
     CooperationItem,
@@ -17,7 +17,7 @@ from cooperation.models import (
     Organization,
 )
 
-from . import schedule
+from .selectors import previous_meeting_start
 
 User = get_user_model()
 
@@ -104,22 +104,6 @@ def _items_with_last_update(queryset: QuerySet) -> QuerySet:
         .prefetch_related("co_owners", "parent__co_owners")
         .order_by("sort_order", "code")
     )
-
-
-def previous_meeting_start(meeting: Meeting) -> datetime.datetime | None:
-    """When this mechanism last met before ``meeting`` (by the rule if nothing is recorded)."""
-    previous = (
-        Meeting.objects.filter(mechanism_id=meeting.mechanism_id, starts_at__lt=meeting.starts_at)
-        .exclude(state=MeetingState.CANCELLED)
-        .exclude(pk=meeting.pk)
-        .order_by("-starts_at")
-        .values_list("starts_at", flat=True)
-        .first()
-    )
-    if previous is not None:
-        return previous
-    earlier = schedule.slot_before(meeting.mechanism, meeting.planned_for)
-    return earlier.starts_at if earlier else None
 
 
 def status_call_missing(meeting: Meeting, *, user_id: int | None = None) -> dict[int, list]:
