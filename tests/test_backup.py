@@ -119,6 +119,9 @@ def snapshot(dsn: str) -> dict:
                     record = {"app": record["app"], "name": record["name"]}
                 elif table in ("django_content_type", "auth_permission") or table in link_tables:
                     record.pop("id")
+                if table == "auth_permission":
+                    # migrate names permissions in the language it runs in; not in a backup.
+                    record.pop("name")
                 rows.append(record)
             tables[table] = sorted(rows, key=repr)
     return tables
