@@ -86,18 +86,27 @@ def item_change_status(*, item: CooperationItem, status: str, user, reason: str 
 def item_update(*, item: CooperationItem, user, reason: str, fields: dict) -> list[str]:
     """Change an item's fields; a status change goes through the transition table.
 
-    Every change bumps ``version``, the token that forms use to detect a lost update.
+    Every change bumps ``version``, the token that forms use to detect a lost update. The
+    item is re-read under a row lock, so the transition is checked against, and the version
+    counted from, what is saved, not what ``item`` held when it was read.
     """
-    changed = {name: value for name, value in fields.items() if getattr(item, name) != value}
-    if not changed:
-        return []
-    if "status" in changed:
-        check_status_transition(current=item.status, new=changed["status"])
     with transaction.atomic():
+        locked = _lock_item(item.pk)
+        changed = {name: value for name, value in fields.items() if getattr(locked, name) != value}
+        if not changed:
+            return []
+        if "status" in changed:
+            check_status_transition(current=locked.status, new=changed["status"])
         tracked_save(
-            item, user=user, reason=reason, fields={**changed, "version": item.version + 1}
+            locked, user=user, reason=reason, fields={**changed, "version": locked.version + 1}
         )
+    for field in item._meta.concrete_fields:  # the caller's copy is now what was saved
+        setattr(item, field.attname, getattr(locked, field.attname))
     return list(changed)
+
+
+def _lock_item(pk: int) -> CooperationItem:
+    return CooperationItem.objects.select_for_update().get(pk=pk)
 
 
 class StaleFormError(Exception):
@@ -224,8 +233,25 @@ def status_report_submit(
     return update
 
 
+def _check_milestone(item: CooperationItem, done_date) -> None:
+    """A completed item has no open milestone (status reports check the other direction)."""
+    if item.status == Status.COMPLETED and done_date is None:
+        raise ValidationError(
+            {
+                "done_date": _(
+                    "The item is completed, so every milestone needs a done date. Reopen the "
+                    "item with a status report first."
+                )
+            },
+            code="completed_item",
+        )
+
+
 def milestone_save(*, milestone: Milestone, user, fields: dict, reason: str = "") -> Milestone:
+    """Add or edit a milestone under the item's row lock (as ``status_report_submit`` takes)."""
     with transaction.atomic():
+        item = _lock_item(milestone.item_id)
+        _check_milestone(item, fields.get("done_date", milestone.done_date))
         tracked_save(
             milestone, user=user, reason=reason or gettext_noop("Milestone edited"), fields=fields
         )
@@ -233,9 +259,11 @@ def milestone_save(*, milestone: Milestone, user, fields: dict, reason: str = ""
 
 
 def milestone_delete(*, milestone: Milestone, user) -> None:
-    milestone._history_user = user
-    milestone._change_reason = gettext_noop("Milestone deleted")
-    milestone.delete()
+    with transaction.atomic():
+        _lock_item(milestone.item_id)
+        milestone._history_user = user
+        milestone._change_reason = gettext_noop("Milestone deleted")
+        milestone.delete()
 
 
 def history_backfill(*, reason: str, user=None) -> int:
