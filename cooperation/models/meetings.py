@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cooperation.choices import (
@@ -264,7 +265,8 @@ class Reminder(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} → {self.recipient} @ {self.due_at:%Y-%m-%d %H:%M}"
+        due = timezone.localtime(self.due_at)
+        return f"{self.get_kind_display()} → {self.recipient} @ {due:%Y-%m-%d %H:%M}"
 
 
 class Notification(models.Model):
