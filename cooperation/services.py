@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 
 from .choices import Health, Status, is_transition_allowed
 from .models import CooperationItem, Membership, Milestone, StatusUpdate
+from .models.base import joined
 
 User = get_user_model()
 
@@ -168,7 +169,7 @@ def validate_status_report(*, item: CooperationItem, report: StatusReport) -> No
         if open_milestones.exists():
             errors.setdefault("status", []).append(
                 _("An item with open milestones cannot be completed: %(titles)s.")
-                % {"titles": "、".join(m.title for m in open_milestones)}
+                % {"titles": joined(m.title for m in open_milestones)}
             )
     if report.health in (Health.AT_RISK, Health.OFF_TRACK) and not report.narrative.strip():
         errors.setdefault("narrative", []).append(

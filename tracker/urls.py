@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from cooperation.i18n import language_switch
 
-admin.site.site_header = "成宜合作项目推进系统"
-admin.site.site_title = "Chengyi Tracker"
+admin.site.site_header = _("Chengdu–Yibin Cooperation Tracker")
+admin.site.site_title = _("Chengdu–Yibin Cooperation Tracker")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

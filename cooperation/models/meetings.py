@@ -273,7 +273,10 @@ class Notification(models.Model):
     """An in-app message in a user's notification list."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("user"),
     )
     reminder = models.OneToOneField(
         Reminder, on_delete=models.SET_NULL, null=True, blank=True, related_name="notification"
