@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from .choices import Health, Status, is_transition_allowed
-from .models import CooperationItem, Membership, Milestone, StatusUpdate
+from .models import CooperationItem, Membership, Milestone, Profile, StatusUpdate
 from .models.base import joined
 
 User = get_user_model()
@@ -265,6 +265,18 @@ def milestone_delete(*, milestone: Milestone, user) -> None:
         milestone._history_user = user
         milestone._change_reason = gettext_noop("Milestone deleted")
         milestone.delete()
+
+
+def profile_set_language(*, user, language: str) -> Profile:
+    """Save ``user``'s interface language (e-mails and later sign-ins follow it)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Unknown language.")}, code="invalid_language")
+    with transaction.atomic():
+        profile, _created = Profile.objects.select_for_update().get_or_create(user=user)
+        if profile.language != language:
+            profile.language = language
+            profile.save(update_fields=["language"])
+    return profile
 
 
 def history_backfill(*, reason: str, user=None) -> int:
