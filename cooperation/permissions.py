@@ -82,10 +82,6 @@ def restrict_items(user, action: str, queryset: QuerySet | None = None) -> Query
     return owned_items(org_ids, queryset)
 
 
-def can_change_item(user, item: CooperationItem) -> bool:
-    return restrict_items(user, "change").filter(pk=item.pk).exists()
-
-
 def log_denied(request, what: str) -> None:
     security_log.warning(
         "permission denied",

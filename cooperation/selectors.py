@@ -93,14 +93,6 @@ def item_queryset(*, user, action: str = "view") -> QuerySet:
     return with_last_report(with_rollup(queryset))
 
 
-def weighted_progress(items) -> int:
-    """The weighted average of rolled-up progress over ``items`` (already annotated)."""
-    total_weight = sum(item.weight for item in items)
-    if not total_weight:
-        return 0
-    return round(sum(item.rolled_up_progress * item.weight for item in items) / total_weight)
-
-
 def overdue_condition(today: datetime.date | None = None) -> Q:
     """Open items past their target date, or with a milestone past due and not done."""
     today = today or timezone.localdate()

@@ -74,16 +74,6 @@ def check_status_transition(*, current: str, new: str) -> None:
         )
 
 
-def item_change_status(*, item: CooperationItem, status: str, user, reason: str = "") -> None:
-    check_status_transition(current=item.status, new=status)
-    fields = {"status": status}
-    if status == Status.COMPLETED:
-        fields["progress"] = 100
-    item_update(
-        item=item, user=user, reason=reason or gettext_noop("Status changed"), fields=fields
-    )
-
-
 def item_update(*, item: CooperationItem, user, reason: str, fields: dict) -> list[str]:
     """Change an item's fields; a status change goes through the transition table.
 
