@@ -57,10 +57,7 @@ def language_switch(request):
     response = set_language(request)
     language = request.POST.get("language")
     if language in SUPPORTED and request.user.is_authenticated:
-        from .models import Profile
+        from .services import profile_set_language
 
-        profile, _created = Profile.objects.get_or_create(user=request.user)
-        if profile.language != language:
-            profile.language = language
-            profile.save(update_fields=["language"])
+        profile_set_language(user=request.user, language=language)
     return response

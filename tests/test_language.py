@@ -42,3 +42,15 @@ def test_switching_needs_post_and_ignores_unknown_languages(coordinator):
     client.post("/i18n/setlang/", {"language": "fr", "next": "/items/"})
     assert Profile.objects.get(user=coordinator).language == "zh-hans"
     assert client.get("/items/")["Content-Language"] == "zh-hans"
+
+
+def test_the_language_is_saved_by_a_service_that_refuses_unknown_ones(agreement, django_user_model):
+    from django.core.exceptions import ValidationError
+
+    from cooperation.services import profile_set_language
+
+    user = django_user_model.objects.create_user("no_profile_yet")
+    assert profile_set_language(user=user, language="en").language == "en"
+    with pytest.raises(ValidationError):
+        profile_set_language(user=user, language="fr")
+    assert Profile.objects.get(user=user).language == "en"

@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cooperation import selectors
 from cooperation.choices import MeetingState, ReminderKind, ReminderState
 from cooperation.models import Meeting, Reminder
 
@@ -215,16 +216,9 @@ def _minutes_nudge(reminder: Reminder, now) -> Message:
 
 def _stale(reminder: Reminder, now) -> Message:
     item = reminder.item
-    if item.status not in recipients.STALE_STATUSES:
-        raise NotRelevant("The item is no longer active.")
-    last = recipients.last_status_update(item)
-    if last and last > now - datetime.timedelta(days=settings.CHENGYI_STALE_DAYS):
-        raise NotRelevant("The item has a recent status update.")
-    since = (
-        last
-        or item.history.order_by("history_date").values_list("history_date", flat=True).first()
-        or item.created_at
-    )
+    since = selectors.item_stale_since(item_id=item.pk, now=now)
+    if since is None:
+        raise NotRelevant("The item is no longer stale (closed, suspended or reported on).")
     values = {"item": item, "days": (now - since).days, "since": day(since)}
     if reminder.kind == ReminderKind.STALE_ESCALATION:
         subject = _("Escalation: no progress reported on %(item)s for %(days)s days") % values

@@ -5,9 +5,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import DateTimeField, Max, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Max, Q, QuerySet
 
+from cooperation import selectors
 from cooperation.choices import OrganizationKind, Role, Status
 from cooperation.models import (
     ConsultationMechanism,
@@ -21,9 +21,8 @@ from .selectors import previous_meeting_start
 
 User = get_user_model()
 
-# Items that owe status updates before a meeting, and items that can go stale.
+# Items that owe status updates before a meeting (stale items: ``selectors.stale_condition``).
 REPORTING_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.SUSPENDED)
-STALE_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
 
 
 @dataclass(frozen=True)
@@ -130,26 +129,12 @@ def _by_coordinator(items, *, user_id: int | None) -> dict[int, list[ItemDue]]:
     return dict(result)
 
 
-def stale_items(*, older_than: datetime.datetime) -> list[ItemDue]:
-    """Active items with no status update since ``older_than``.
-
-    An item never reported on counts from when the tracker first recorded it (its first
-    history row), not from the agreement's date: nobody owed an update before that.
-    """
-    first_recorded = (
-        CooperationItem.history.model.objects.filter(id=OuterRef("pk"))
-        .order_by("history_date")
-        .values("history_date")[:1]
+def stale_items(*, now: datetime.datetime) -> list[ItemDue]:
+    """Items stale at ``now`` by the item list's own rule (``selectors.stale_condition``)."""
+    items = (
+        selectors.stale_items(now=now)
+        .select_related("parent")
+        .prefetch_related("co_owners", "parent__co_owners")
+        .order_by("sort_order", "code")
     )
-    items = _items_with_last_update(
-        CooperationItem.objects.filter(status__in=STALE_STATUSES)
-    ).annotate(
-        stale_since=Coalesce(
-            "last_update", Subquery(first_recorded), "created_at", output_field=DateTimeField()
-        )
-    )
-    return [ItemDue(item, item.last_update) for item in items.filter(stale_since__lt=older_than)]
-
-
-def last_status_update(item: CooperationItem) -> datetime.datetime | None:
-    return item.status_updates.aggregate(last=Max("reported_at"))["last"]
+    return [ItemDue(item, item.last_reported_at) for item in items]

@@ -283,7 +283,7 @@ class StatusUpdate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.item.code} · {self.reported_at:%Y-%m-%d}"
+        return f"{self.item.code} · {timezone.localtime(self.reported_at):%Y-%m-%d}"
 
     def get_absolute_url(self) -> str:
         return self.item.get_absolute_url() + f"#update-{self.pk}"
