@@ -6,7 +6,7 @@ COPY . .
 RUN pip install -e . \
  && python scripts/compile_messages.py \
  && DJANGO_DEBUG=1 python manage.py collectstatic --no-input \
- && useradd --system --home /app chengyi && mkdir -p /app/var && chown -R chengyi /app/var
+ && useradd --system --home /app chengyi && mkdir -p /app/var/backups && chown -R chengyi /app/var
 USER chengyi
 EXPOSE 8000
 CMD ["gunicorn", "tracker.wsgi:application", "--config", "tracker/gunicorn.conf.py"]

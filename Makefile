@@ -18,7 +18,7 @@ BENCH_REDIS_URL ?= redis://127.0.0.1:6379/13
 # `make run`: embedded defaults — SQLite file, filesystem broker, mail printed to the console.
 RUN_ENV := DJANGO_DEBUG=1 CHENGYI_DEMO=1 DJANGO_SETTINGS_MODULE=tracker.settings
 
-.PHONY: run test lint format messages makemessages fixtures bench services install clean compose-check
+.PHONY: run test lint format messages makemessages fixtures bench services install clean compose-check loadtest
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -78,5 +78,16 @@ bench: $(STAMP) messages services
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) CELERY_BROKER_URL=$(BENCH_REDIS_URL) \
 	$(PY) -m bench $(BENCH_ARGS)
 
+# Locust lives in its own virtualenv: it is a client, not part of the app.
+LOADTEST_VENV := .venv-loadtest
+$(LOADTEST_VENV)/bin/locust:
+	$(PYTHON) -m venv $(LOADTEST_VENV)
+	$(LOADTEST_VENV)/bin/pip install --quiet locust==2.47.0
+
+# 50 users reading and reporting for five minutes against gunicorn on loopback; fails on any
+# error or lost update. LOADTEST_USERS, LOADTEST_DURATION, LOADTEST_DATABASE_URL override.
+loadtest: $(STAMP) messages services $(LOADTEST_VENV)/bin/locust
+	LOCUST=$(LOADTEST_VENV)/bin/locust $(PY) scripts/loadtest/run.py
+
 clean:
-	rm -rf $(VENV) var staticfiles db.sqlite3*
+	rm -rf $(VENV) $(LOADTEST_VENV) var staticfiles db.sqlite3*

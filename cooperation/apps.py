@@ -6,3 +6,8 @@ class CooperationConfig(AppConfig):
     name = "cooperation"
     verbose_name = _("Chengdu–Yibin cooperation")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import security
+
+        security.connect_axes()

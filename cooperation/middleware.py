@@ -2,13 +2,16 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.urls import resolve
 from django.utils.translation import gettext as _
+
+from .security import LAST_SEEN, SIGNED_IN_AT, session_expire
 
 # URL names reachable without signing in.
 PUBLIC_URL_NAMES = {"login", "set_language", "healthz", "calendar_feed"}
+# Machine endpoints never read the session: the health check must answer while the database
+# (where sessions live) is down, whatever cookie the caller sends.
+SESSIONLESS_URL_NAMES = {"healthz"}
 
 
 class LoginRequiredMiddleware:
@@ -21,31 +24,58 @@ class LoginRequiredMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if request.user.is_authenticated:
-            return None
-        match = resolve(request.path_info)
+        match = request.resolver_match
         if match.url_name in PUBLIC_URL_NAMES or match.app_name == "admin":
             return None
         if request.path_info.startswith(settings.STATIC_URL):
+            return None
+        if request.user.is_authenticated:
             return None
         return redirect_to_login(request.get_full_path())
 
 
 class SessionTimeoutMiddleware:
-    """Ends a session after SESSION_IDLE_TIMEOUT seconds without a request."""
+    """Ends a session after SESSION_IDLE_TIMEOUT seconds without a request, and in any case
+    SESSION_ABSOLUTE_TIMEOUT seconds after sign-in, however active it is.
 
-    key = "chengyi_last_seen"
+    Only the session in hand ends; the user's other devices keep theirs. The last-seen time
+    is written at most once a minute, so reading pages does not write a session row each time.
+    """
+
+    touch_every = 60
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.user.is_authenticated:
-            now = int(time.time())
-            last_seen = request.session.get(self.key, now)
-            if now - last_seen > settings.SESSION_IDLE_TIMEOUT:
-                logout(request)
-                messages.info(request, _("You were signed out after a period of inactivity."))
-            else:
-                request.session[self.key] = now
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.resolver_match.url_name in SESSIONLESS_URL_NAMES:
+            return None
+        if request.user.is_authenticated and self.expired(request):
+            return redirect_to_login(request.get_full_path())
+        return None
+
+    def expired(self, request) -> bool:
+        session = request.session
+        now = int(time.time())
+        last_seen = session.get(LAST_SEEN, now)
+        signed_in = session.get(SIGNED_IN_AT, now)
+        if now - last_seen > settings.SESSION_IDLE_TIMEOUT:
+            session_expire(request, reason="idle")
+            messages.info(request, _("You were signed out after a period of inactivity."))
+            return True
+        if now - signed_in > settings.SESSION_ABSOLUTE_TIMEOUT:
+            session_expire(request, reason="absolute")
+            messages.info(
+                request,
+                _("You were signed out because you signed in more than %(hours)s hours ago.")
+                % {"hours": round(settings.SESSION_ABSOLUTE_TIMEOUT / 3600)},
+            )
+            return True
+        if SIGNED_IN_AT not in session:
+            session[SIGNED_IN_AT] = now
+        if LAST_SEEN not in session or now - last_seen >= self.touch_every:
+            session[LAST_SEEN] = now
+        return False

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 
 from .choices import Role
 from .models import CooperationItem
+from .security import client_ip
 
 security_log = logging.getLogger("cooperation.security")
 
@@ -82,19 +83,19 @@ def restrict_items(user, action: str, queryset: QuerySet | None = None) -> Query
     return owned_items(org_ids, queryset)
 
 
-def can_change_item(user, item: CooperationItem) -> bool:
-    return restrict_items(user, "change").filter(pk=item.pk).exists()
-
-
 def log_denied(request, what: str) -> None:
+    """One security-log record per refused request (the 403 handler calls this too)."""
+    if getattr(request, "_chengyi_denial_logged", False):
+        return
+    request._chengyi_denial_logged = True
     security_log.warning(
         "permission denied",
         extra={
             "event": "permission_denied",
-            "user": getattr(request.user, "username", ""),
+            "user": getattr(getattr(request, "user", None), "username", ""),
             "path": request.path,
             "method": request.method,
             "what": what,
-            "ip": request.META.get("REMOTE_ADDR", ""),
+            "ip": client_ip(request),
         },
     )

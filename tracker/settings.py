@@ -4,6 +4,7 @@ Development runs on embedded defaults (SQLite, a filesystem broker, mail to the 
 production sets DJANGO_DEBUG=0 and must then supply DJANGO_SECRET_KEY, or start-up fails.
 """
 
+import logging
 import os
 from pathlib import Path
 
@@ -68,10 +69,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: the language follows the user's choice, not the browser.
+    "cooperation.i18n.ChosenLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -104,6 +106,8 @@ TEMPLATES = [
 ]
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+# JSON that keeps microseconds, for `manage.py backup` / `restore`.
+SERIALIZATION_MODULES = {"chengyi": "cooperation.serializers"}
 
 # --- Database -----------------------------------------------------------------------------
 DATABASES = {
@@ -113,6 +117,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if "postgresql" in DATABASES["default"]["ENGINE"]:
+    # A database that does not answer fails a request within seconds (and the health check
+    # reports it) instead of holding a worker thread until the operating system gives up.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server, worker and beat of `make run` share one file.
     DATABASES["default"].setdefault("OPTIONS", {})
@@ -132,7 +143,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "cooperation.validators.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -142,11 +153,13 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Idle timeout (seconds of inactivity) and absolute lifetime of a session.
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
-SESSION_COOKIE_AGE = env_int("SESSION_ABSOLUTE_TIMEOUT", 12 * 60 * 60)
+SESSION_ABSOLUTE_TIMEOUT = env_int("SESSION_ABSOLUTE_TIMEOUT", 12 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "cooperation.views.errors.csrf_failure"
 
 # Brute-force protection: lock a username only from the address that failed, so an attacker
 # elsewhere cannot lock a colleague out of the whole intranet.
@@ -155,7 +168,13 @@ AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
+AXES_LOCKOUT_CALLABLE = "cooperation.views.errors.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+# How many reverse proxies of our own stand in front of the app, each appending the address it
+# saw to X-Forwarded-For: the client address is that many entries from the right.
+CHENGYI_TRUSTED_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "cooperation.security.client_ip"
+AXES_ALLOWED_CORS_ORIGINS = env("CHENGYI_SITE_URL", "http://127.0.0.1:8000")
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
 # --- Internationalisation -------------------------------------------------------------------
@@ -204,7 +223,17 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 _default_broker_dir = Path(env("CELERY_BROKER_DIR", str(BASE_DIR / "var" / "broker")))
 REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+# A broker that is down or unreachable must not hold a web request for long: connect within
+# a few seconds and give up publishing after two quick retries (see cooperation/queue.py).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS.update({"socket_connect_timeout": 3, "socket_timeout": 10})
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS.update(
         {
@@ -234,6 +263,8 @@ CHENGYI_ESCALATION_DAYS = env_int("CHENGYI_ESCALATION_DAYS", 60)
 CHENGYI_REMINDER_MAX_ATTEMPTS = env_int("CHENGYI_REMINDER_MAX_ATTEMPTS", 5)
 CHENGYI_WEBHOOK_URL = env("CHENGYI_WEBHOOK_URL")
 CHENGYI_WEBHOOK_TIMEOUT = env_int("CHENGYI_WEBHOOK_TIMEOUT", 10)
+# Seconds the health endpoint waits for the broker and for worker replies.
+CHENGYI_HEALTH_TIMEOUT = float(env("CHENGYI_HEALTH_TIMEOUT", "1"))
 # A claimed reminder whose sender vanished (killed worker) is claimed again after the lease;
 # it must outlast one send (EMAIL_TIMEOUT plus the webhook timeout) with a wide margin.
 CHENGYI_REMINDER_LEASE_SECONDS = env_int("CHENGYI_REMINDER_LEASE_SECONDS", 300)
@@ -257,9 +288,24 @@ SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+# Every silenced system check, with the reason it does not apply here. A test keeps this
+# honest: `check --deploy --fail-level WARNING` must pass and no check may be silenced
+# without an entry in this table.
+SILENCED_CHECK_REASONS = {}
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_CHECK_REASONS["security.W021"] = (
+        "HSTS preload lists are compiled by browser vendors from public domains; the tracker "
+        "runs on a government intranet host that cannot be submitted, and a preload entry "
+        "would bind every subdomain of the parent domain. Set DJANGO_HSTS_PRELOAD=1 on a "
+        "public deployment that is really submitted."
+    )
+SILENCED_SYSTEM_CHECKS = sorted(SILENCED_CHECK_REASONS)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -281,6 +327,8 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env("DJANGO_LOG_LEVEL", "INFO")
+# Python warnings become log records too ("py.warnings"), so stderr holds only JSON lines.
+logging.captureWarnings(True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

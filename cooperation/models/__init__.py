@@ -1,6 +1,7 @@
 from .items import Agreement, CooperationItem, Milestone, StatusUpdate
 from .meetings import ConsultationMechanism, Meeting, Notification, Reminder
 from .organizations import Membership, Organization, Profile
+from .sessions import SignedInSession
 
 __all__ = [
     "Agreement",
@@ -13,5 +14,6 @@ __all__ = [
     "Organization",
     "Profile",
     "Reminder",
+    "SignedInSession",
     "StatusUpdate",
 ]
