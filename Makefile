@@ -10,6 +10,11 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/chengyi
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
 
+# `make bench` has its own databases (chengyi_bench*, dropped and rebuilt at will) and Redis DB;
+# never the test ones. BENCH_ARGS="--items 1000 --quick" for a quick run; --list names them.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/chengyi_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/13
+
 # `make run`: embedded defaults — SQLite file, filesystem broker, mail printed to the console.
 RUN_ENV := DJANGO_DEBUG=1 CHENGYI_DEMO=1 DJANGO_SETTINGS_MODULE=tracker.settings
 
@@ -70,7 +75,8 @@ test: $(STAMP) messages services lint compose-check
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP) messages services
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m bench $(BENCH_ARGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) CELERY_BROKER_URL=$(BENCH_REDIS_URL) \
+	$(PY) -m bench $(BENCH_ARGS)
 
 # Locust lives in its own virtualenv: it is a client, not part of the app.
 LOADTEST_VENV := .venv-loadtest

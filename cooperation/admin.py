@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
@@ -27,7 +28,10 @@ class ChangeReasonAdmin(SimpleHistoryAdmin):
     """Records the admin user and a reason on every history row made in the admin."""
 
     def save_model(self, request, obj, form, change):
-        obj._change_reason = _("Edited in the admin") if change else _("Created in the admin")
+        # Stored in English (msgids), translated when the history is shown.
+        obj._change_reason = (
+            gettext_noop("Edited in the admin") if change else gettext_noop("Created in the admin")
+        )
         super().save_model(request, obj, form, change)
 
 
@@ -88,11 +92,17 @@ class StatusUpdateInline(admin.StackedInline):
     show_change_link = True
 
 
+# Changed only through status reports (services.status_report_submit), which check the
+# transition table and the open milestones, and bump the version an open report form holds.
+REPORTED_FIELDS = ["status", "health", "progress"]
+
+
 class SubItemInline(admin.TabularInline):
     model = CooperationItem
     fk_name = "parent"
     extra = 0
     fields = ["code", "title_zh", "status", "health", "progress", "weight"]
+    readonly_fields = REPORTED_FIELDS
     show_change_link = True
     verbose_name = _("sub-item")
     verbose_name_plural = _("sub-items")
@@ -131,7 +141,7 @@ class CooperationItemAdmin(ReportsPermissionMixin, ChangeReasonAdmin):
         "co_owners",
         "responsible_people",
     ]
-    readonly_fields = ["version", "created_at", "updated_at"]
+    readonly_fields = [*REPORTED_FIELDS, "version", "created_at", "updated_at"]
     inlines = [SubItemInline, MilestoneInline, StatusUpdateInline]
     fieldsets = [
         (None, {"fields": ["agreement", "category", "code", "parent", "sort_order", "weight"]}),
@@ -140,10 +150,26 @@ class CooperationItemAdmin(ReportsPermissionMixin, ChangeReasonAdmin):
             _("Owners"),
             {"fields": ["chengdu_lead", "yibin_lead", "co_owners", "responsible_people"]},
         ),
-        (_("Progress"), {"fields": ["status", "health", "progress", "start_date", "target_date"]}),
+        (
+            _("Progress"),
+            {
+                "fields": [*REPORTED_FIELDS, "start_date", "target_date"],
+                "description": _(
+                    "Status, health and progress change only through coordinators' status "
+                    "reports (the item's “Report progress” page)."
+                ),
+            },
+        ),
         (_("Source"), {"fields": ["source_meeting", "source_note"]}),
         (_("Record"), {"fields": ["version", "created_at", "updated_at"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        if change and form.has_changed():
+            # Like services.item_update: any change makes forms opened before it stale.
+            locked = CooperationItem.objects.select_for_update().values_list("version", flat=True)
+            obj.version = locked.get(pk=obj.pk) + 1
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Milestone)
@@ -188,6 +214,14 @@ class MeetingAdmin(ChangeReasonAdmin):
     date_hierarchy = "starts_at"
     inlines = [ReminderInline]
     exclude = ["briefing_snapshot"]
+    # Moving or cancelling a meeting must bump its revision, re-time its reminders and notify
+    # those already reminded: people do that on the meeting's own pages, which call the
+    # services (meetings/changes.py). Here these fields are shown, not edited.
+    service_only_fields = ["mechanism", "sequence", "starts_at", "planned_for", "state"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly + self.service_only_fields if obj is not None else readonly
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

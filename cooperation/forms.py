@@ -206,19 +206,3 @@ class MilestoneForm(forms.Form):
         if value is not None and value > timezone.localdate():
             raise forms.ValidationError(_("A milestone cannot be done in the future."))
         return value
-
-    def clean(self):
-        cleaned = super().clean()
-        if (
-            self.item.status == Status.COMPLETED
-            and "done_date" in cleaned
-            and cleaned["done_date"] is None
-        ):
-            self.add_error(
-                "done_date",
-                _(
-                    "The item is completed, so every milestone needs a done date. Reopen the "
-                    "item with a status report first."
-                ),
-            )
-        return cleaned

@@ -14,7 +14,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from .models import Agreement, CooperationItem, Milestone, Organization
-from .models.base import is_english
+from .models.base import is_english, joined
 
 HIDDEN_FIELDS = {"id", "item", "created_at", "sort_order"}
 KIND_LABELS = {"+": "created", "~": "changed", "-": "deleted"}
@@ -114,7 +114,7 @@ def _diff(old, new, fields, lookups) -> list[Change]:
 
 
 def _names(ids, lookups) -> str:
-    return "、".join(sorted(lookups.organizations.get(pk, f"#{pk}") for pk in ids))
+    return joined(sorted(lookups.organizations.get(pk, f"#{pk}") for pk in ids))
 
 
 def _item_entries(item, lookups) -> list[Entry]:

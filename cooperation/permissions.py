@@ -83,10 +83,6 @@ def restrict_items(user, action: str, queryset: QuerySet | None = None) -> Query
     return owned_items(org_ids, queryset)
 
 
-def can_change_item(user, item: CooperationItem) -> bool:
-    return restrict_items(user, "change").filter(pk=item.pk).exists()
-
-
 def log_denied(request, what: str) -> None:
     """One security-log record per refused request (the 403 handler calls this too)."""
     if getattr(request, "_chengyi_denial_logged", False):

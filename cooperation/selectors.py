@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db.models import (
     BooleanField,
     Case,
+    DateTimeField,
     Exists,
     ExpressionWrapper,
     F,
@@ -21,7 +22,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Round
+from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -92,14 +93,6 @@ def item_queryset(*, user, action: str = "view") -> QuerySet:
     return with_last_report(with_rollup(queryset))
 
 
-def weighted_progress(items) -> int:
-    """The weighted average of rolled-up progress over ``items`` (already annotated)."""
-    total_weight = sum(item.weight for item in items)
-    if not total_weight:
-        return 0
-    return round(sum(item.rolled_up_progress * item.weight for item in items) / total_weight)
-
-
 def overdue_condition(today: datetime.date | None = None) -> Q:
     """Open items past their target date, or with a milestone past due and not done."""
     today = today or timezone.localdate()
@@ -109,20 +102,67 @@ def overdue_condition(today: datetime.date | None = None) -> Q:
     return ~Q(status__in=CLOSED_STATUSES) & (Q(target_date__lt=today) | Exists(late_milestone))
 
 
-def stale_condition(days: int | None = None, now: datetime.datetime | None = None) -> Q:
-    """Open items without a status update in ``days`` days (needs ``with_last_report``).
+# Items whose coordinators owe regular updates: open and not suspended.
+STALE_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
 
-    An item never reported on counts from the day it was created.
-    """
-    days = settings.CHENGYI_STALE_DAYS if days is None else days
-    cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
-    return ~Q(status__in=CLOSED_STATUSES) & (
-        Q(last_reported_at__lt=cutoff) | Q(last_reported_at__isnull=True, created_at__lt=cutoff)
+
+def first_recorded(ref: str = "pk") -> Subquery:
+    """When the tracker first recorded the item (its first history row), as a subquery."""
+    rows = (
+        CooperationItem.history.model.objects.filter(id=OuterRef(ref))
+        .order_by("history_date")
+        .values("history_date")[:1]
     )
+    return Subquery(rows, output_field=DateTimeField())
+
+
+def with_stale_since(queryset: QuerySet) -> QuerySet:
+    """Annotate ``stale_since`` (needs ``with_last_report``): the moment staleness counts from.
+
+    The latest status update; else when the item was first recorded (loaded or created); the
+    item's ``created_at`` only when it has no history at all.
+    """
+    return queryset.annotate(
+        stale_since=Coalesce(
+            "last_reported_at", first_recorded(), "created_at", output_field=DateTimeField()
+        )
+    )
+
+
+def stale_cutoff(days: int | None = None, now: datetime.datetime | None = None):
+    days = settings.CHENGYI_STALE_DAYS if days is None else days
+    return (now or timezone.now()) - datetime.timedelta(days=days)
+
+
+def stale_condition(days: int | None = None, now: datetime.datetime | None = None) -> Q:
+    """Not started or in progress, and ``stale_since`` more than ``days`` days ago.
+
+    The one stale rule, in SQL (needs ``with_stale_since``); ``is_stale`` is its twin.
+    """
+    return Q(status__in=STALE_STATUSES, stale_since__lt=stale_cutoff(days, now))
+
+
+def is_stale(status, stale_since, now: datetime.datetime, days: int | None = None) -> bool:
+    """The same rule for an item already read (``reports.states``)."""
+    return status in STALE_STATUSES and stale_since < stale_cutoff(days, now)
+
+
+def stale_items(*, now: datetime.datetime | None = None, queryset=None) -> QuerySet:
+    """The items (of ``queryset``, default all) stale at ``now``, with ``stale_since``."""
+    queryset = CooperationItem.objects.all() if queryset is None else queryset
+    return with_stale_since(with_last_report(queryset)).filter(stale_condition(now=now))
+
+
+def item_stale_since(*, item_id: int, now: datetime.datetime) -> datetime.datetime | None:
+    """Since when the item has been stale at ``now``; None if it is not stale."""
+    stale = stale_items(now=now, queryset=CooperationItem.objects.filter(pk=item_id))
+    return stale.values_list("stale_since", flat=True).first()
 
 
 def with_attention_flags(queryset: QuerySet, *, stale_days: int | None = None) -> QuerySet:
     """Annotate ``is_overdue`` and ``is_stale`` (the latter needs ``with_last_report``)."""
+    if "stale_since" not in queryset.query.annotations:
+        queryset = with_stale_since(queryset)
     return queryset.annotate(
         is_overdue=ExpressionWrapper(overdue_condition(), output_field=BooleanField()),
         is_stale=ExpressionWrapper(stale_condition(stale_days), output_field=BooleanField()),

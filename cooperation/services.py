@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from .choices import Health, Status, is_transition_allowed
-from .models import CooperationItem, Membership, Milestone, StatusUpdate
+from .models import CooperationItem, Membership, Milestone, Profile, StatusUpdate
+from .models.base import joined
 
 User = get_user_model()
 
@@ -73,31 +74,30 @@ def check_status_transition(*, current: str, new: str) -> None:
         )
 
 
-def item_change_status(*, item: CooperationItem, status: str, user, reason: str = "") -> None:
-    check_status_transition(current=item.status, new=status)
-    fields = {"status": status}
-    if status == Status.COMPLETED:
-        fields["progress"] = 100
-    item_update(
-        item=item, user=user, reason=reason or gettext_noop("Status changed"), fields=fields
-    )
-
-
 def item_update(*, item: CooperationItem, user, reason: str, fields: dict) -> list[str]:
     """Change an item's fields; a status change goes through the transition table.
 
-    Every change bumps ``version``, the token that forms use to detect a lost update.
+    Every change bumps ``version``, the token that forms use to detect a lost update. The
+    item is re-read under a row lock, so the transition is checked against, and the version
+    counted from, what is saved, not what ``item`` held when it was read.
     """
-    changed = {name: value for name, value in fields.items() if getattr(item, name) != value}
-    if not changed:
-        return []
-    if "status" in changed:
-        check_status_transition(current=item.status, new=changed["status"])
     with transaction.atomic():
+        locked = _lock_item(item.pk)
+        changed = {name: value for name, value in fields.items() if getattr(locked, name) != value}
+        if not changed:
+            return []
+        if "status" in changed:
+            check_status_transition(current=locked.status, new=changed["status"])
         tracked_save(
-            item, user=user, reason=reason, fields={**changed, "version": item.version + 1}
+            locked, user=user, reason=reason, fields={**changed, "version": locked.version + 1}
         )
+    for field in item._meta.concrete_fields:  # the caller's copy is now what was saved
+        setattr(item, field.attname, getattr(locked, field.attname))
     return list(changed)
+
+
+def _lock_item(pk: int) -> CooperationItem:
+    return CooperationItem.objects.select_for_update().get(pk=pk)
 
 
 class StaleFormError(Exception):
@@ -159,7 +159,7 @@ def validate_status_report(*, item: CooperationItem, report: StatusReport) -> No
         if open_milestones.exists():
             errors.setdefault("status", []).append(
                 _("An item with open milestones cannot be completed: %(titles)s.")
-                % {"titles": "、".join(m.title for m in open_milestones)}
+                % {"titles": joined(m.title for m in open_milestones)}
             )
     if report.health in (Health.AT_RISK, Health.OFF_TRACK) and not report.narrative.strip():
         errors.setdefault("narrative", []).append(
@@ -224,8 +224,25 @@ def status_report_submit(
     return update
 
 
+def _check_milestone(item: CooperationItem, done_date) -> None:
+    """A completed item has no open milestone (status reports check the other direction)."""
+    if item.status == Status.COMPLETED and done_date is None:
+        raise ValidationError(
+            {
+                "done_date": _(
+                    "The item is completed, so every milestone needs a done date. Reopen the "
+                    "item with a status report first."
+                )
+            },
+            code="completed_item",
+        )
+
+
 def milestone_save(*, milestone: Milestone, user, fields: dict, reason: str = "") -> Milestone:
+    """Add or edit a milestone under the item's row lock (as ``status_report_submit`` takes)."""
     with transaction.atomic():
+        item = _lock_item(milestone.item_id)
+        _check_milestone(item, fields.get("done_date", milestone.done_date))
         tracked_save(
             milestone, user=user, reason=reason or gettext_noop("Milestone edited"), fields=fields
         )
@@ -233,9 +250,23 @@ def milestone_save(*, milestone: Milestone, user, fields: dict, reason: str = ""
 
 
 def milestone_delete(*, milestone: Milestone, user) -> None:
-    milestone._history_user = user
-    milestone._change_reason = gettext_noop("Milestone deleted")
-    milestone.delete()
+    with transaction.atomic():
+        _lock_item(milestone.item_id)
+        milestone._history_user = user
+        milestone._change_reason = gettext_noop("Milestone deleted")
+        milestone.delete()
+
+
+def profile_set_language(*, user, language: str) -> Profile:
+    """Save ``user``'s interface language (e-mails and later sign-ins follow it)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Unknown language.")}, code="invalid_language")
+    with transaction.atomic():
+        profile, _created = Profile.objects.select_for_update().get_or_create(user=user)
+        if profile.language != language:
+            profile.language = language
+            profile.save(update_fields=["language"])
+    return profile
 
 
 def history_backfill(*, reason: str, user=None) -> int:

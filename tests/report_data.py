@@ -121,6 +121,10 @@ def build_world(author=None) -> dict:
         item=k2, title_zh="未到期", due_date=today + datetime.timedelta(days=5)
     )
     items = {i.code: i for i in [k1, k11, k12, k13, k2, s1, s2, c1]}
+    # The tracker recorded them when they were created (test setup, not app code).
+    CooperationItem.history.filter(id__in=[i.pk for i in items.values()]).update(
+        history_date=created
+    )
     if author is not None:
         report(items["K1.1"], author, orgs["cd-a"], now - datetime.timedelta(days=10), 50)
         report(items["S1"], author, orgs["cd-a"], now - datetime.timedelta(days=40), 30)

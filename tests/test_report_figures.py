@@ -81,7 +81,8 @@ def test_city_sides(world, viewer):
     assert chengdu["completed"].value == 1 and yibin["completed"].value == 2
     assert chengdu["attention"].value == 2 and yibin["attention"].value == 2
     assert chengdu["overdue"].value == 2 and yibin["overdue"].value == 1
-    # Stale (open, no update in 30 days): K1, K2, S1 (40 days), C1; K1.1 reported 10 days ago.
+    # Stale (not started or in progress, no update in 30 days): K1, K2, S1 (40 days); C1 is
+    # suspended; K1.1 reported 10 days ago.
     assert chengdu["stale"].value == 3 and yibin["stale"].value == 2
 
 
@@ -90,8 +91,8 @@ def test_overdue_and_stale(world, viewer):
     assert figures["overdue"].value == 2
     assert figures["overdue_milestone_count"] == 1
     assert [m.title_zh for m in figures["overdue_milestones"]] == ["过期"]
-    assert figures["stale"].value == 4
-    assert figures["stale_items"][0].code in {"K1", "K2", "C1"}  # never reported
+    assert figures["stale"].value == 3  # K1, K2 never reported, S1 40 days; C1 is suspended
+    assert figures["stale_items"][0].code in {"K1", "K2"}  # never reported
 
 
 def test_next_meeting_and_no_consultation_yet(world, viewer):

@@ -1,19 +1,21 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
+from cooperation.i18n import language_switch
 from cooperation.views.health import healthz
 
 handler403 = "cooperation.views.errors.permission_denied"
 handler500 = "cooperation.views.errors.server_error"
 
-admin.site.site_header = "成宜合作项目推进系统"
-admin.site.site_title = "Chengyi Tracker"
+admin.site.site_header = _("Chengdu–Yibin Cooperation Tracker")
+admin.site.site_title = _("Chengdu–Yibin Cooperation Tracker")
 
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", language_switch, name="set_language"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cooperation.choices import MeetingState, ReminderKind
 from cooperation.models import ConsultationMechanism, Meeting
@@ -68,7 +69,7 @@ def meeting_create(
         manually_scheduled=True,
     )
     with transaction.atomic():
-        tracked_save(meeting, user=user, reason=_("Meeting created"))
+        tracked_save(meeting, user=user, reason=gettext_noop("Extra meeting created"))
         reminders.meeting_plan(meeting, now=now)
         dispatch_soon()
     return meeting
@@ -82,7 +83,7 @@ def meeting_confirm(*, meeting: Meeting, user) -> Meeting:
         tracked_save(
             meeting,
             user=user,
-            reason=_("Meeting confirmed"),
+            reason=gettext_noop("Meeting confirmed"),
             fields={"state": MeetingState.CONFIRMED},
         )
     return meeting
@@ -96,7 +97,7 @@ def meeting_details_update(*, meeting: Meeting, user, location: str, agenda: str
         tracked_save(
             meeting,
             user=user,
-            reason=_("Agenda or location changed"),
+            reason=gettext_noop("Agenda or location changed"),
             fields={"location": location.strip(), "agenda": agenda.strip()},
         )
     return meeting
@@ -121,7 +122,9 @@ def meeting_reschedule(
             fields.update(holiday_data_missing=False, revision=meeting.revision + 1)
         if location is not None:
             fields["location"] = location.strip()
-        tracked_save(meeting, user=user, reason=_("Meeting rescheduled"), fields=fields)
+        tracked_save(
+            meeting, user=user, reason=gettext_noop("Meeting moved to a new time"), fields=fields
+        )
         if moved:
             after_move(meeting, old_start=old_start, now=now)
     return meeting
@@ -144,7 +147,7 @@ def meeting_cancel(*, meeting: Meeting, user, reason: str) -> Meeting:
         tracked_save(
             meeting,
             user=user,
-            reason=_("Meeting cancelled"),
+            reason=gettext_noop("Meeting cancelled by a supervisor"),
             fields={
                 "state": MeetingState.CANCELLED,
                 "cancellation_reason": reason,
@@ -170,7 +173,7 @@ def meeting_minutes_record(*, meeting: Meeting, user, minutes: str, decisions: s
         tracked_save(
             meeting,
             user=user,
-            reason=_("Minutes recorded"),
+            reason=gettext_noop("Minutes and decisions recorded"),
             fields={
                 "minutes": minutes.strip(),
                 "decisions": decisions.strip(),

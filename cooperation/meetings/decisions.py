@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cooperation.choices import Category, City, MeetingState
 from cooperation.models import CooperationItem, Meeting, Organization
@@ -74,7 +75,9 @@ def meeting_decision_item_create(
         )
         try:
             with transaction.atomic():
-                tracked_save(item, user=user, reason=_("Decided at a consultation meeting"))
+                tracked_save(
+                    item, user=user, reason=gettext_noop("Decided at a consultation meeting")
+                )
         except IntegrityError:
             continue  # another decision took this code at the same moment: take the next
         return item

@@ -56,22 +56,28 @@ def reminders_dispatch_due(*, limit: int | None = None, worker: str | None = Non
 
 
 def reminder_deliver(*, reminder_id: int, worker: str) -> str:
-    """Deliver one claimed reminder. Returns sent, retried, failed or cancelled."""
+    """Deliver one claimed reminder. Returns sent, retried, failed or cancelled.
+
+    Whatever goes wrong with one row (a broken context, a template error, a refused send) is
+    recorded on that row as a failed attempt, with its retries and backoff; the dispatcher
+    goes on with the next row instead of leaving this one claimed until the lease runs out.
+    """
     reminder = Reminder.objects.select_related(
         "recipient__profile", "meeting__mechanism", "item__parent"
     ).get(pk=reminder_id)
-    with translation.override(language_of(reminder)):
-        try:
-            message = compose(reminder)
-        except NotRelevant as exc:
-            outbox.mark_cancelled(reminder_id, worker=worker, reason=str(exc))
-            return "cancelled"
-        rendered = delivery.render(message, recipient=reminder.recipient)
     try:
-        note = delivery.deliver(reminder=reminder, message=message, rendered=rendered)
+        note = _compose_and_deliver(reminder)
+    except NotRelevant as exc:
+        outbox.mark_cancelled(reminder_id, worker=worker, reason=str(exc))
+        return "cancelled"
     except delivery.DeliveryError as exc:
-        state = outbox.mark_attempt_failed(reminder_id, worker=worker, error=str(exc))
-        return "failed" if state == "failed" else "retried"
+        return _attempt_failed(reminder_id, worker=worker, error=str(exc))
+    except Exception as exc:
+        logger.exception(
+            "reminder could not be composed or delivered",
+            extra={"event": "reminder_broken", "reminder": reminder_id, "kind": reminder.kind},
+        )
+        return _attempt_failed(reminder_id, worker=worker, error=f"{type(exc).__name__}: {exc}")
     outbox.mark_sent(reminder_id, worker=worker, note=note)
     logger.info(
         "reminder sent",
@@ -83,3 +89,15 @@ def reminder_deliver(*, reminder_id: int, worker: str) -> str:
         },
     )
     return "sent"
+
+
+def _compose_and_deliver(reminder: Reminder) -> str:
+    with translation.override(language_of(reminder)):
+        message = compose(reminder)
+        rendered = delivery.render(message, recipient=reminder.recipient)
+    return delivery.deliver(reminder=reminder, message=message, rendered=rendered)
+
+
+def _attempt_failed(reminder_id: int, *, worker: str, error: str) -> str:
+    state = outbox.mark_attempt_failed(reminder_id, worker=worker, error=error)
+    return "failed" if state == "failed" else "retried"

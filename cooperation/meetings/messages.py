@@ -12,10 +12,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cooperation import selectors
 from cooperation.choices import MeetingState, ReminderKind, ReminderState
 from cooperation.models import Meeting, Reminder
 
 from . import recipients
+from .selectors import previous_meeting_start
 
 
 class NotRelevant(Exception):
@@ -158,7 +160,7 @@ def _status_call(reminder: Reminder, now) -> Message:
     )
     if not dues:
         raise NotRelevant("Every item has a status update since the previous meeting.")
-    previous = recipients.previous_meeting_start(meeting)
+    previous = previous_meeting_start(meeting)
     values = {
         "meeting": meeting,
         "when": when(meeting.starts_at),
@@ -214,16 +216,9 @@ def _minutes_nudge(reminder: Reminder, now) -> Message:
 
 def _stale(reminder: Reminder, now) -> Message:
     item = reminder.item
-    if item.status not in recipients.STALE_STATUSES:
-        raise NotRelevant("The item is no longer active.")
-    last = recipients.last_status_update(item)
-    if last and last > now - datetime.timedelta(days=settings.CHENGYI_STALE_DAYS):
-        raise NotRelevant("The item has a recent status update.")
-    since = (
-        last
-        or item.history.order_by("history_date").values_list("history_date", flat=True).first()
-        or item.created_at
-    )
+    since = selectors.item_stale_since(item_id=item.pk, now=now)
+    if since is None:
+        raise NotRelevant("The item is no longer stale (closed, suspended or reported on).")
     values = {"item": item, "days": (now - since).days, "since": day(since)}
     if reminder.kind == ReminderKind.STALE_ESCALATION:
         subject = _("Escalation: no progress reported on %(item)s for %(days)s days") % values

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from cooperation.choices import MeetingState
 from cooperation.models import ConsultationMechanism, Meeting
@@ -64,8 +65,9 @@ def meetings_plan(*, mechanism: ConsultationMechanism, now=None) -> PlanResult:
             created = _create(mechanism, slot)
             if created:
                 result.created.append(created.pk)
-        elif is_movable(meeting) and _differs(meeting, slot):
-            _follow_rule(meeting, slot, now=now)
+        elif (
+            is_movable(meeting) and _differs(meeting, slot) and _follow_rule(meeting, slot, now=now)
+        ):
             result.moved.append(meeting.pk)
     return result
 
@@ -89,23 +91,27 @@ def _create(mechanism: ConsultationMechanism, slot: schedule.Slot) -> Meeting | 
     )
     try:
         with transaction.atomic():
-            tracked_save(meeting, user=system_user(), reason="Planned from the recurrence rule")
+            tracked_save(
+                meeting, user=system_user(), reason=gettext_noop("Planned from the recurrence rule")
+            )
     except IntegrityError:
         return None  # a concurrent planner created this meeting number first
     return meeting
 
 
-def _follow_rule(meeting: Meeting, slot: schedule.Slot, *, now) -> None:
-    moved = meeting.starts_at != slot.starts_at
+def _follow_rule(meeting: Meeting, slot: schedule.Slot, *, now) -> bool:
+    """Move a planned meeting to its slot; False if, once locked, there was nothing to do."""
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().select_related("mechanism").get(pk=meeting.pk)
-        if not is_movable(meeting):
-            return
+        if not is_movable(meeting) or not _differs(meeting, slot):
+            return False
+        # Decided on the locked row: the copy read before the lock may be out of date.
         old_start = meeting.starts_at
+        moved = old_start != slot.starts_at
         tracked_save(
             meeting,
             user=system_user(),
-            reason="Follows the recurrence rule and holiday calendar",
+            reason=gettext_noop("Follows the recurrence rule and holiday calendar"),
             fields={
                 "starts_at": slot.starts_at,
                 "planned_for": slot.rule_date,
@@ -119,3 +125,4 @@ def _follow_rule(meeting: Meeting, slot: schedule.Slot, *, now) -> None:
         "meeting follows its rule",
         extra={"event": "meeting_replanned", "meeting": meeting.pk, "moved": moved},
     )
+    return True

@@ -5,10 +5,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import DateTimeField, Max, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Max, Q, QuerySet
 
-from cooperation.choices import MeetingState, OrganizationKind, Role, Status
+from cooperation import selectors
+from cooperation.choices import OrganizationKind, Role, Status
 from cooperation.models import (
     ConsultationMechanism,
     CooperationItem,
@@ -17,13 +17,12 @@ from cooperation.models import (
     Organization,
 )
 
-from . import schedule
+from .selectors import previous_meeting_start
 
 User = get_user_model()
 
-# Items that owe status updates before a meeting, and items that can go stale.
+# Items that owe status updates before a meeting (stale items: ``selectors.stale_condition``).
 REPORTING_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.SUSPENDED)
-STALE_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
 
 
 @dataclass(frozen=True)
@@ -106,22 +105,6 @@ def _items_with_last_update(queryset: QuerySet) -> QuerySet:
     )
 
 
-def previous_meeting_start(meeting: Meeting) -> datetime.datetime | None:
-    """When this mechanism last met before ``meeting`` (by the rule if nothing is recorded)."""
-    previous = (
-        Meeting.objects.filter(mechanism_id=meeting.mechanism_id, starts_at__lt=meeting.starts_at)
-        .exclude(state=MeetingState.CANCELLED)
-        .exclude(pk=meeting.pk)
-        .order_by("-starts_at")
-        .values_list("starts_at", flat=True)
-        .first()
-    )
-    if previous is not None:
-        return previous
-    earlier = schedule.slot_before(meeting.mechanism, meeting.planned_for)
-    return earlier.starts_at if earlier else None
-
-
 def status_call_missing(meeting: Meeting, *, user_id: int | None = None) -> dict[int, list]:
     """coordinator id → items in scope with no status update since the previous meeting."""
     since = previous_meeting_start(meeting)
@@ -146,26 +129,12 @@ def _by_coordinator(items, *, user_id: int | None) -> dict[int, list[ItemDue]]:
     return dict(result)
 
 
-def stale_items(*, older_than: datetime.datetime) -> list[ItemDue]:
-    """Active items with no status update since ``older_than``.
-
-    An item never reported on counts from when the tracker first recorded it (its first
-    history row), not from the agreement's date: nobody owed an update before that.
-    """
-    first_recorded = (
-        CooperationItem.history.model.objects.filter(id=OuterRef("pk"))
-        .order_by("history_date")
-        .values("history_date")[:1]
+def stale_items(*, now: datetime.datetime) -> list[ItemDue]:
+    """Items stale at ``now`` by the item list's own rule (``selectors.stale_condition``)."""
+    items = (
+        selectors.stale_items(now=now)
+        .select_related("parent")
+        .prefetch_related("co_owners", "parent__co_owners")
+        .order_by("sort_order", "code")
     )
-    items = _items_with_last_update(
-        CooperationItem.objects.filter(status__in=STALE_STATUSES)
-    ).annotate(
-        stale_since=Coalesce(
-            "last_update", Subquery(first_recorded), "created_at", output_field=DateTimeField()
-        )
-    )
-    return [ItemDue(item, item.last_update) for item in items.filter(stale_since__lt=older_than)]
-
-
-def last_status_update(item: CooperationItem) -> datetime.datetime | None:
-    return item.status_updates.aggregate(last=Max("reported_at"))["last"]
+    return [ItemDue(item, item.last_reported_at) for item in items]

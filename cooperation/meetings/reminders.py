@@ -241,7 +241,6 @@ def minutes_nudges_plan(*, now) -> int:
 
 def stale_nudges_plan(*, now) -> int:
     """Items without a status update in 30 days: their coordinators; in 60: supervisors too."""
-    stale_before = now - datetime.timedelta(days=settings.CHENGYI_STALE_DAYS)
     escalate_before = now - datetime.timedelta(days=settings.CHENGYI_ESCALATION_DAYS)
     week_ago = now - datetime.timedelta(days=7)
     recent = set(
@@ -252,7 +251,7 @@ def stale_nudges_plan(*, now) -> int:
     day = timezone.localdate(now).strftime("%Y%m%d")
     directory = recipients.Directory()
     rows = []
-    for due in recipients.stale_items(older_than=stale_before):
+    for due in recipients.stale_items(now=now):
         escalate = due.item.stale_since < escalate_before
         owners = recipients.owner_organization_ids(due.item)
         users = directory.coordinators(owners)

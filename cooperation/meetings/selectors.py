@@ -5,9 +5,12 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from cooperation.choices import ReminderKind
+from cooperation.choices import MeetingState, ReminderKind, ReminderState
 from cooperation.models import ConsultationMechanism, Meeting, Notification
+
+from . import schedule
 
 
 @dataclass
@@ -46,6 +49,31 @@ def meeting_get(pk: int) -> Meeting:
     return Meeting.objects.select_related("mechanism__agreement").get(pk=pk)
 
 
+def previous_meeting(meeting: Meeting) -> Meeting | None:
+    """The latest earlier meeting of the same mechanism that was not cancelled."""
+    return (
+        Meeting.objects.filter(mechanism_id=meeting.mechanism_id, starts_at__lt=meeting.starts_at)
+        .exclude(state=MeetingState.CANCELLED)
+        .exclude(pk=meeting.pk)
+        .order_by("-starts_at")
+        .first()
+    )
+
+
+def previous_meeting_start(meeting: Meeting, *, previous: Meeting | None = None):
+    """Where "since the previous meeting" begins, for the status call and the briefing pack.
+
+    The previous meeting's start; without one on record, the slot before this meeting by the
+    mechanism's rule; None when the rule has no earlier slot (every update ever counts).
+    Pass ``previous`` when it is already known (saves a query).
+    """
+    previous = previous or previous_meeting(meeting)
+    if previous is not None:
+        return previous.starts_at
+    earlier = schedule.slot_before(meeting.mechanism, meeting.planned_for)
+    return earlier.starts_at if earlier else None
+
+
 def meeting_participants(meeting: Meeting) -> dict:
     mechanism = meeting.mechanism
     return {
@@ -63,8 +91,12 @@ class ReminderLine:
     errors: list[str] = field(default_factory=list)
 
 
-def meeting_reminder_lines(meeting: Meeting) -> list[ReminderLine]:
-    """The meeting's reminders grouped by kind and due time, counted by state."""
+def meeting_reminder_lines(meeting: Meeting, *, show_errors: bool = False) -> list[ReminderLine]:
+    """The meeting's reminders grouped by kind and due time, counted by state.
+
+    Sends that failed are listed under their line: the raw error (English, may name
+    addresses) when ``show_errors`` (supervisors), else only a translated state.
+    """
     rows = (
         meeting.reminders.values("kind", "due_at", "state")
         .annotate(n=Count("pk"))
@@ -77,11 +109,20 @@ def meeting_reminder_lines(meeting: Meeting) -> list[ReminderLine]:
             key, ReminderLine(row["kind"], ReminderKind(row["kind"]).label, row["due_at"], {})
         )
         line.counts[row["state"]] = row["n"]
-    errors = meeting.reminders.filter(state="failed").values_list("kind", "due_at", "last_error")
-    for kind, due_at, error in errors:
+    retrying = Q(state=ReminderState.PENDING, attempts__gt=0) & ~Q(last_error="")
+    failures = meeting.reminders.filter(Q(state=ReminderState.FAILED) | retrying).values_list(
+        "kind", "due_at", "state", "last_error"
+    )
+    for kind, due_at, state, error in failures:
         line = lines.get((kind, due_at))
-        if line and error not in line.errors:
-            line.errors.append(error)
+        if show_errors:
+            text = error
+        elif state == ReminderState.FAILED:
+            text = _("Sending failed")
+        else:
+            text = _("Sending failed; it will be tried again")
+        if line and text not in line.errors:
+            line.errors.append(text)
     return list(lines.values())
 
 

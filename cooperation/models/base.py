@@ -8,6 +8,11 @@ def is_english() -> bool:
     return (get_language() or "").startswith("en")
 
 
+def joined(values) -> str:
+    """A list in the active language: "A、B" in Chinese, "A; B" in English."""
+    return ("; " if is_english() else "、").join(str(v) for v in values)
+
+
 class BilingualMixin:
     """Picks the English field when English is active and an English value exists."""
 

@@ -137,7 +137,9 @@ class CooperationItem(BilingualMixin, models.Model):
         ordering = ["sort_order", "code"]
         verbose_name = _("cooperation item")
         verbose_name_plural = _("cooperation items")
-        permissions = [("view_reports", _("Can view reports and exports"))]
+        # A plain string: Django stores permission names as given, and a lazy one would be
+        # stored in whatever language is active when permissions are (re)created.
+        permissions = [("view_reports", "Can view reports and exports")]
         indexes = [
             models.Index(fields=["status"]),
             models.Index(fields=["health"]),
@@ -281,7 +283,7 @@ class StatusUpdate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.item.code} · {self.reported_at:%Y-%m-%d}"
+        return f"{self.item.code} · {timezone.localtime(self.reported_at):%Y-%m-%d}"
 
     def get_absolute_url(self) -> str:
         return self.item.get_absolute_url() + f"#update-{self.pk}"

@@ -11,9 +11,9 @@ import datetime
 from collections import defaultdict
 
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-from cooperation.choices import Category, MeetingState, Status
+from cooperation.choices import Category, Status
+from cooperation.meetings.selectors import previous_meeting, previous_meeting_start
 from cooperation.models import Meeting
 from cooperation.models.base import is_english
 
@@ -22,16 +22,6 @@ from . import states as st
 from .links import item_url
 
 SNAPSHOT_VERSION = 1
-
-
-def previous_meeting(meeting: Meeting) -> Meeting | None:
-    """The latest earlier meeting of the same mechanism that was not cancelled."""
-    return (
-        Meeting.objects.filter(mechanism_id=meeting.mechanism_id, starts_at__lt=meeting.starts_at)
-        .exclude(state=MeetingState.CANCELLED)
-        .order_by("-starts_at")
-        .first()
-    )
 
 
 def _iso(value) -> str | None:
@@ -72,8 +62,9 @@ def briefing_facts(meeting: Meeting, *, user=None) -> dict:
     previous = previous_meeting(meeting)
     current = st.states_now(user=user) if live else st.states_at(at, user=user)
     before = st.states_at(previous.starts_at, user=user) if previous else {}
-    offset = datetime.timedelta(days=meeting.mechanism.status_call_offset_days)
-    window_start = previous.starts_at if previous else meeting.starts_at - offset
+    # The same "since" as the status call (who was asked to report), so the pack's
+    # "reported / not reported" matches who got the call.
+    window_start = previous_meeting_start(meeting, previous=previous)
     scope = set(meeting.mechanism.scope_categories)
     today = timezone.localdate(at)
     items = []
@@ -189,7 +180,7 @@ class BriefingPack:
     meeting: Meeting
     at: datetime.datetime
     frozen: bool
-    window_start: datetime.datetime
+    window_start: datetime.datetime | None
     previous: dict | None
     rows: list
     followups: list
@@ -263,7 +254,3 @@ def present(facts: dict, meeting: Meeting, *, frozen: bool, visible=None) -> Bri
             facts["organizations"],
         ),
     )
-
-
-FROZEN_NOTE = _("Frozen when the meeting was held: the figures as they were at the meeting.")
-LIVE_NOTE = _("Live figures: they change as coordinators report, until the meeting is held.")

@@ -3,7 +3,7 @@
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cooperation.choices import MeetingState
 from cooperation.models import Meeting
@@ -27,7 +27,7 @@ def meeting_briefing_freeze(*, meeting: Meeting, user=None) -> bool:
         tracked_save(
             meeting,
             user=user or system_user(),
-            reason=_("Briefing pack frozen"),
+            reason=gettext_noop("Briefing pack frozen"),
             fields={"briefing_snapshot": facts},
         )
     return True

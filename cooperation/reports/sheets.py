@@ -36,7 +36,7 @@ def briefing_sheets(pack) -> list[tuple]:
         [_("Starts at"), when(meeting.starts_at)],
         [_("Figures as at"), when(pack.at)],
         [_("Frozen"), yes_no(pack.frozen)],
-        [_("Reports counted since"), when(pack.window_start)],
+        [_("Reports counted since"), when(pack.window_start) or _("No earlier meeting")],
         [_("Items in scope"), summary["total"]],
         *[[choice_label(Status, s), n] for s, n in summary["status"].items()],
         [_("Overdue"), summary["overdue"]],

@@ -13,7 +13,6 @@ import dataclasses
 import datetime
 from collections import defaultdict
 
-from django.conf import settings
 from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -60,12 +59,6 @@ def is_overdue(status, target_date, overdue_milestones: int, today: datetime.dat
     return (target_date is not None and target_date < today) or overdue_milestones > 0
 
 
-def is_stale(status, last_activity, now: datetime.datetime, days: int | None = None) -> bool:
-    """Open, and no status update (nor, for a new item, creation) in the last ``days`` days."""
-    days = settings.CHENGYI_STALE_DAYS if days is None else days
-    return status not in CLOSED and last_activity < now - datetime.timedelta(days=days)
-
-
 @dataclasses.dataclass
 class ItemState:
     id: int
@@ -87,6 +80,7 @@ class ItemState:
     created_at: datetime.datetime
     rolled: int = 0
     last_reported_at: datetime.datetime | None = None
+    first_recorded_at: datetime.datetime | None = None
     overdue_milestones: int = 0
     co_owner_ids: tuple[int, ...] = ()
     depth: int = 0
@@ -98,8 +92,13 @@ class ItemState:
     def is_overdue(self, today: datetime.date) -> bool:
         return is_overdue(self.status, self.target_date, self.overdue_milestones, today)
 
+    @property
+    def stale_since(self) -> datetime.datetime:
+        """As ``selectors.with_stale_since``: last report, else first recorded, else created."""
+        return self.last_reported_at or self.first_recorded_at or self.created_at
+
     def is_stale(self, now: datetime.datetime, days: int | None = None) -> bool:
-        return is_stale(self.status, self.last_reported_at or self.created_at, now, days)
+        return selectors.is_stale(self.status, self.stale_since, now, days)
 
     @property
     def title(self) -> str:
@@ -159,15 +158,18 @@ def states_now(*, user=None) -> dict[int, ItemState]:
     visible = visible_pks(user)
     queryset = _restrict(CooperationItem.objects.order_by(), visible)
     queryset = selectors.with_last_report(selectors.with_rollup(queryset)).annotate(
-        overdue_milestone_count=overdue_milestone_count(timezone.localdate())
+        overdue_milestone_count=overdue_milestone_count(timezone.localdate()),
+        first_recorded_at=selectors.first_recorded(),
     )
     states = {}
     extra = ("rolled_up_progress", "last_reported_at", "overdue_milestone_count")
+    extra += ("first_recorded_at",)
     for row in queryset.values(*FIELDS, *extra):
         state = _make(row)
         state.rolled = round(row["rolled_up_progress"])
         state.last_reported_at = row["last_reported_at"]
         state.overdue_milestones = row["overdue_milestone_count"]
+        state.first_recorded_at = row["first_recorded_at"]
         states[state.id] = state
     _attach_co_owners(states, visible)
     return states
@@ -190,12 +192,14 @@ def states_at(at: datetime.datetime, *, user=None) -> dict[int, ItemState]:
     """Every item ``user`` may see as it was at ``at``, from the history (four queries)."""
     visible = visible_pks(user)
     history = _restrict(CooperationItem.history.as_of(at), visible, "id").order_by()
+    history = history.annotate(first_recorded_at=selectors.first_recorded("id"))
     states, history_ids = {}, {}
-    for row in history.values(*FIELDS, "history_id"):
+    for row in history.values(*FIELDS, "history_id", "first_recorded_at"):
         # Two rows with the same history_date: the later row (higher id) wins.
         if row["history_id"] > history_ids.get(row["id"], 0):
             history_ids[row["id"]] = row["history_id"]
             states[row["id"]] = _make(row)
+            states[row["id"]].first_recorded_at = row["first_recorded_at"]
     roll_up(states)
     reports = _restrict(StatusUpdate.objects.filter(reported_at__lte=at), visible, "item_id")
     latest = reports.order_by().values("item_id").annotate(last=Max("reported_at"))

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from cooperation import selectors
 from cooperation.choices import Category, City, Health, Status
 from cooperation.models import CooperationItem, StatusUpdate
-from cooperation.models.base import is_english
+from cooperation.models.base import joined
 
 from . import states as st
 from .exports import CHUNK, yes_no
@@ -16,10 +16,6 @@ from .exports import CHUNK, yes_no
 
 def choice_label(choices, value) -> str:
     return choices(value).label if value in choices.values else value or ""
-
-
-def joined(values) -> str:
-    return ("; " if is_english() else "、").join(str(v) for v in values)
 
 
 def _name(org) -> str:

@@ -29,32 +29,30 @@ def message_class(tags: str) -> str:
     return MESSAGE_CLASSES.get(tag, tag)
 
 
-@register.inclusion_tag("includes/badge.html")
-def status_badge(value: str):
-    colour, symbol = STATUS_STYLE.get(value, ("secondary", "?"))
-    label = Status(value).label if value in Status.values else value
+def badge(choices, styles: dict, value: str, *, kind: str, prefix: str, suffix="") -> dict:
+    """The context of ``includes/badge.html`` for a value of ``choices`` (shared by all badges)."""
+    colour, symbol = styles.get(value, ("secondary", "?"))
+    label = choices(value).label if value in choices.values else value
+    if suffix != "":
+        label = f"{label} {suffix}"
     return {
         "colour": colour,
         "symbol": symbol,
         "label": label,
-        "kind": "status",
+        "kind": kind,
         "value": value,
-        "prefix": _("Status"),
+        "prefix": prefix,
     }
+
+
+@register.inclusion_tag("includes/badge.html")
+def status_badge(value: str):
+    return badge(Status, STATUS_STYLE, value, kind="status", prefix=_("Status"))
 
 
 @register.inclusion_tag("includes/badge.html")
 def health_badge(value: str):
-    colour, symbol = HEALTH_STYLE.get(value, ("secondary", "?"))
-    label = Health(value).label if value in Health.values else value
-    return {
-        "colour": colour,
-        "symbol": symbol,
-        "label": label,
-        "kind": "health",
-        "value": value,
-        "prefix": _("Health"),
-    }
+    return badge(Health, HEALTH_STYLE, value, kind="health", prefix=_("Health"))
 
 
 @register.inclusion_tag("includes/progress.html")

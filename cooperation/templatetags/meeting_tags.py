@@ -5,6 +5,8 @@ from django.utils.translation import gettext as _
 
 from cooperation.choices import MeetingState, ReminderState
 
+from .cooperation_tags import badge
+
 register = template.Library()
 
 # Shown as text with a symbol, never by colour alone.
@@ -25,29 +27,13 @@ REMINDER_STYLE = {
 
 @register.inclusion_tag("includes/badge.html")
 def meeting_state_badge(value: str):
-    colour, symbol = MEETING_STYLE.get(value, ("secondary", "?"))
-    label = MeetingState(value).label if value in MeetingState.values else value
-    return {
-        "colour": colour,
-        "symbol": symbol,
-        "label": label,
-        "kind": "meeting-state",
-        "value": value,
-        "prefix": _("State"),
-    }
+    return badge(MeetingState, MEETING_STYLE, value, kind="meeting-state", prefix=_("State"))
 
 
 @register.inclusion_tag("includes/badge.html")
 def reminder_state_badge(value: str, count: int | None = None):
-    colour, symbol = REMINDER_STYLE.get(value, ("secondary", "?"))
-    label = ReminderState(value).label if value in ReminderState.values else value
-    if count is not None:
-        label = f"{label} {count}"
-    return {
-        "colour": colour,
-        "symbol": symbol,
-        "label": label,
-        "kind": "reminder-state",
-        "value": value,
-        "prefix": _("Reminders"),
-    }
+    suffix = "" if count is None else count
+    prefix = _("Reminders")
+    return badge(
+        ReminderState, REMINDER_STYLE, value, kind="reminder-state", prefix=prefix, suffix=suffix
+    )

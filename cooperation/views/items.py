@@ -19,6 +19,7 @@ from ..filters import PAGE_SIZE, ItemFilter
 from ..forms import StatusUpdateForm, mark_invalid
 from ..history import item_history
 from ..models import CooperationItem
+from ..models.base import joined
 from ..services import StaleFormError, StatusReport, status_report_submit
 from .helpers import active_filters, changeable_item
 
@@ -106,7 +107,7 @@ def stale_message(error: StaleFormError) -> str:
             "form. Your report was not saved and your input is kept below: check the current "
             "values, then submit again."
         )
-        return text % {"who": error.changed_by, "when": when, "fields": "、".join(labels)}
+        return text % {"who": error.changed_by, "when": when, "fields": joined(labels)}
     text = _(
         "%(who)s submitted a report on this item at %(when)s, after you opened the form. Your "
         "report was not saved and your input is kept below: check the current values, then "

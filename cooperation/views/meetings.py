@@ -78,7 +78,7 @@ def meeting_detail(request, pk: int):
     context = {
         "meeting": meeting,
         "participants": selectors.meeting_participants(meeting),
-        "reminder_lines": selectors.meeting_reminder_lines(meeting),
+        "reminder_lines": selectors.meeting_reminder_lines(meeting, show_errors=can_change),
         "reminders_to_come": selectors.meeting_reminder_schedule(meeting),
         "followup_items": list(meeting.followup_items.order_by("code")),
         "can_change": can_change,
@@ -95,27 +95,42 @@ def _form_page(request, template, form, meeting=None, **extra):
     return render(request, template, {"form": form, "meeting": meeting, **extra})
 
 
-def meeting_create(request):
-    _require_supervisor(request, "meeting_create")
-    form = MeetingCreateForm(request.POST or None)
+def _supervisor_form(request, form, *, save, success, meeting=None, warn_day=False, **page):
+    """The supervisors' form pages: on a valid POST, ``save(cleaned_data)`` calls the service
+    and returns the meeting to go back to; a ValidationError it raises lands on the form,
+    which is shown again with nothing saved. ``success`` may be a function of that result.
+    """
     if request.method == "POST" and form.is_valid():
         try:
-            meeting = changes.meeting_create(
-                mechanism=form.cleaned_data["mechanism"],
-                starts_at=form.starts_at(),
-                host_city=form.cleaned_data["host_city"],
-                location=form.cleaned_data["location"],
-                agenda=form.cleaned_data["agenda"],
-                user=request.user,
-            )
+            result = save(form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, _("The meeting is created; participants are reminded."))
-            _warn_non_working_day(request, meeting.starts_at)
-            return redirect(meeting)
-    return _form_page(
-        request, "cooperation/meeting_form.html", form, title=_("New meeting"), button=_("Create")
+            messages.success(request, success(result) if callable(success) else success)
+            if warn_day:
+                _warn_non_working_day(request, result.starts_at)
+            return redirect(meeting or result)
+    return _form_page(request, "cooperation/meeting_form.html", form, meeting, **page)
+
+
+def meeting_create(request):
+    _require_supervisor(request, "meeting_create")
+    form = MeetingCreateForm(request.POST or None)
+    return _supervisor_form(
+        request,
+        form,
+        save=lambda data: changes.meeting_create(
+            mechanism=data["mechanism"],
+            starts_at=form.starts_at(),
+            host_city=data["host_city"],
+            location=data["location"],
+            agenda=data["agenda"],
+            user=request.user,
+        ),
+        success=_("The meeting is created; participants are reminded."),
+        warn_day=True,
+        title=_("New meeting"),
+        button=_("Create"),
     )
 
 
@@ -123,17 +138,15 @@ def meeting_edit(request, pk: int):
     _require_supervisor(request, "meeting_edit")
     meeting = _meeting(pk)
     initial = {"location": meeting.location, "agenda": meeting.agenda}
-    form = MeetingDetailsForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            changes.meeting_details_update(meeting=meeting, user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Agenda and place saved."))
-            return redirect(meeting)
-    return _form_page(
-        request, "cooperation/meeting_form.html", form, meeting, title=_("Agenda and place")
+    return _supervisor_form(
+        request,
+        MeetingDetailsForm(request.POST or None, initial=initial),
+        save=lambda data: changes.meeting_details_update(
+            meeting=meeting, user=request.user, **data
+        ),
+        success=_("Agenda and place saved."),
+        meeting=meeting,
+        title=_("Agenda and place"),
     )
 
 
@@ -156,27 +169,18 @@ def meeting_reschedule(request, pk: int):
     local = timezone.localtime(meeting.starts_at)
     initial = {"date": local.date(), "time": local.time(), "location": meeting.location}
     form = MeetingRescheduleForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            meeting = changes.meeting_reschedule(
-                meeting=meeting,
-                starts_at=form.starts_at(),
-                location=form.cleaned_data["location"],
-                user=request.user,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(
-                request, _("The meeting is rescheduled; those already reminded are told.")
-            )
-            _warn_non_working_day(request, meeting.starts_at)
-            return redirect(meeting)
-    return _form_page(
+    return _supervisor_form(
         request,
-        "cooperation/meeting_form.html",
         form,
-        meeting,
+        save=lambda data: changes.meeting_reschedule(
+            meeting=meeting,
+            starts_at=form.starts_at(),
+            location=data["location"],
+            user=request.user,
+        ),
+        success=_("The meeting is rescheduled; those already reminded are told."),
+        warn_day=True,
+        meeting=meeting,
         title=_("Reschedule"),
         button=_("Reschedule"),
     )
@@ -185,24 +189,14 @@ def meeting_reschedule(request, pk: int):
 def meeting_cancel(request, pk: int):
     _require_supervisor(request, "meeting_cancel")
     meeting = _meeting(pk)
-    form = MeetingCancelForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            changes.meeting_cancel(
-                meeting=meeting, user=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(
-                request, _("The meeting is cancelled; those already reminded are told.")
-            )
-            return redirect(meeting)
-    return _form_page(
+    return _supervisor_form(
         request,
-        "cooperation/meeting_form.html",
-        form,
-        meeting,
+        MeetingCancelForm(request.POST or None),
+        save=lambda data: changes.meeting_cancel(
+            meeting=meeting, user=request.user, reason=data["reason"]
+        ),
+        success=_("The meeting is cancelled; those already reminded are told."),
+        meeting=meeting,
         title=_("Cancel the meeting"),
         button=_("Cancel the meeting"),
         button_class="btn-danger",
@@ -213,41 +207,29 @@ def meeting_minutes(request, pk: int):
     _require_supervisor(request, "meeting_minutes")
     meeting = _meeting(pk)
     initial = {"minutes": meeting.minutes, "decisions": meeting.decisions}
-    form = MinutesForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            changes.meeting_minutes_record(meeting=meeting, user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Minutes saved; the meeting is marked as held."))
-            return redirect(meeting)
-    return _form_page(
-        request, "cooperation/meeting_form.html", form, meeting, title=_("Minutes and decisions")
+    return _supervisor_form(
+        request,
+        MinutesForm(request.POST or None, initial=initial),
+        save=lambda data: changes.meeting_minutes_record(
+            meeting=meeting, user=request.user, **data
+        ),
+        success=_("Minutes saved; the meeting is marked as held."),
+        meeting=meeting,
+        title=_("Minutes and decisions"),
     )
 
 
 def meeting_decision(request, pk: int):
     _require_supervisor(request, "meeting_decision")
     meeting = _meeting(pk)
-    form = DecisionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            item = decisions.meeting_decision_item_create(
-                meeting=meeting, user=request.user, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(
-                request, _("Follow-up item %(code)s is created.") % {"code": item.code}
-            )
-            return redirect(meeting)
-    return _form_page(
+    return _supervisor_form(
         request,
-        "cooperation/meeting_form.html",
-        form,
-        meeting,
+        DecisionForm(request.POST or None),
+        save=lambda data: decisions.meeting_decision_item_create(
+            meeting=meeting, user=request.user, **data
+        ),
+        success=lambda item: _("Follow-up item %(code)s is created.") % {"code": item.code},
+        meeting=meeting,
         title=_("Decision to follow up"),
         button=_("Create the follow-up item"),
     )

@@ -1,6 +1,7 @@
 """Milestones of an item: add, edit, delete. Only those who may change the item may."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -17,20 +18,27 @@ def _milestones_url(item) -> str:
     return item.get_absolute_url() + "#milestones"
 
 
+def _saved(form, milestone, user, reason: str = "") -> bool:
+    """Save through the service; a rule it refuses becomes the form's error."""
+    try:
+        milestone_save(milestone=milestone, user=user, fields=form.cleaned_data, reason=reason)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return False
+    return True
+
+
 @require_http_methods(["GET", "POST"])
 def milestone_create(request, pk):
     item = changeable_item(request, pk, "milestone create")
     form = MilestoneForm(request.POST or None, item=item)
     if request.method == "POST" and form.is_valid():
         milestone = Milestone(item=item, sort_order=item.milestones.count() + 1)
-        milestone_save(
-            milestone=milestone,
-            user=request.user,
-            fields=form.cleaned_data,
-            reason=gettext_noop("Milestone added"),
-        )
-        messages.success(request, _("Milestone “%(title)s” added.") % {"title": milestone.title})
-        return redirect(_milestones_url(item))
+        reason = gettext_noop("Milestone added")
+        if _saved(form, milestone=milestone, user=request.user, reason=reason):
+            title = milestone.title
+            messages.success(request, _("Milestone “%(title)s” added.") % {"title": title})
+            return redirect(_milestones_url(item))
     mark_invalid(form)
     return render(
         request, "cooperation/milestone_form.html", {"item": item, "form": form, "milestone": None}
@@ -42,8 +50,7 @@ def milestone_update(request, pk, milestone_pk):
     item = changeable_item(request, pk, "milestone edit")
     milestone = get_object_or_404(Milestone, pk=milestone_pk, item=item)
     form = MilestoneForm(request.POST or None, item=item, milestone=milestone)
-    if request.method == "POST" and form.is_valid():
-        milestone_save(milestone=milestone, user=request.user, fields=form.cleaned_data)
+    if request.method == "POST" and form.is_valid() and _saved(form, milestone, request.user):
         messages.success(request, _("Milestone “%(title)s” saved.") % {"title": milestone.title})
         return redirect(_milestones_url(item))
     mark_invalid(form)

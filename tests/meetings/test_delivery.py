@@ -6,7 +6,7 @@ import pytest
 from django.test import RequestFactory
 from icalendar import Calendar
 
-from cooperation.choices import ReminderState
+from cooperation.choices import ReminderKind, ReminderState
 from cooperation.context_processors import navigation
 from cooperation.meetings import changes, outbox
 from cooperation.meetings.dispatch import reminders_dispatch_due
@@ -114,6 +114,36 @@ def test_mail_server_down_is_retried_with_backoff_and_then_marked_failed(
         "Failed, will retry",
         "Failed, gave up",
     ]
+
+
+def test_a_broken_reminder_is_recorded_as_failed_and_the_rest_of_the_batch_goes_out(
+    meeting, people, smtp, settings, caplog, time_machine
+):
+    # A rescheduled notice whose context lost its old start time, due before the others.
+    broken = Reminder.objects.create(
+        key="broken-notice",
+        kind=ReminderKind.MEETING_RESCHEDULED,
+        meeting=meeting,
+        recipient=people["viewer"],
+        due_at=NOW - datetime.timedelta(hours=1),
+        context={"revision": meeting.revision},
+    )
+    settings.CHENGYI_REMINDER_MAX_ATTEMPTS = 2
+    result = reminders_dispatch_due()
+    assert (result.sent, result.retried) == (3, 1)
+    assert len(smtp.wait_for(3)) == 3
+    broken.refresh_from_db()
+    assert broken.state == ReminderState.PENDING and broken.attempts == 1
+    assert broken.last_error == "KeyError: 'old_start'"
+    assert broken.next_attempt_at == NOW + datetime.timedelta(seconds=60)
+    assert any(r.getMessage().startswith("reminder could not be") for r in caplog.records)
+
+    # Retried after the backoff, then given up on: never stuck in "sending".
+    time_machine.move_to(NOW + datetime.timedelta(minutes=1), tick=False)
+    assert reminders_dispatch_due().failed == 1
+    broken.refresh_from_db()
+    assert (broken.state, broken.attempts) == (ReminderState.FAILED, 2)
+    assert len(smtp.messages) == 3
 
 
 def test_a_failed_reminder_sent_again_from_the_admin_is_delivered_once(

@@ -67,7 +67,7 @@ def race(env) -> dict:
     return results
 
 
-def check_exactly_once(results, mailserver, rows) -> str:
+def check_exactly_once(results, mailserver, rows, backend: str) -> str:
     keys = mailserver.wait_for(COUNT)
     counts = Counter(keys)
     per_process = sorted(int(r["sent"]) for r in results.values())
@@ -76,9 +76,11 @@ def check_exactly_once(results, mailserver, rows) -> str:
     assert len(keys) == COUNT and max(counts.values()) == 1, counts.most_common(3)
     assert rows == {("sent", 1): COUNT}
     seconds = max(float(r["seconds"]) for r in results.values())
-    figures = f"{COUNT} due, sent {per_process[0]} + {per_process[1]}, {len(keys)} e-mails, "
-    figures += f"{len(set(keys))} distinct, 0 duplicates, {seconds:.1f} s"
-    print(figures)
+    figures = (
+        f"race on {backend}: {COUNT} due, sent {per_process[0]} + {per_process[1]}, "
+        f"{len(keys)} e-mails, {len(set(keys))} distinct, 0 duplicates, {seconds:.1f} s"
+    )
+    print(figures, flush=True)
     return figures
 
 
@@ -94,7 +96,7 @@ def test_two_dispatchers_send_each_of_1000_reminders_once_on_postgresql(smtp, se
     results = race(env)
 
     rows = Counter(Reminder.objects.values_list("state", "attempts"))
-    check_exactly_once(results, smtp, rows)
+    check_exactly_once(results, smtp, rows, "PostgreSQL")
     assert Notification.objects.count() == COUNT
 
 
@@ -111,5 +113,5 @@ def test_two_dispatchers_send_each_of_1000_reminders_once_on_sqlite(mailserver, 
     with sqlite3.connect(tmp_path / "race.sqlite3") as db:
         rows = Counter(db.execute("SELECT state, attempts FROM cooperation_reminder").fetchall())
         notifications = db.execute("SELECT COUNT(*) FROM cooperation_notification").fetchone()[0]
-    check_exactly_once(results, mailserver, rows)
+    check_exactly_once(results, mailserver, rows, "SQLite")
     assert notifications == COUNT

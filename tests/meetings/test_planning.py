@@ -5,9 +5,10 @@ import datetime
 import pytest
 
 from cooperation.choices import City, MeetingState
-from cooperation.meetings import changes, planning
+from cooperation.meetings import changes, planning, schedule
 from cooperation.meetings.workdays import next_working_day
 from cooperation.models import ConsultationMechanism, Meeting
+from cooperation.services import system_user, tracked_save
 
 from .helpers import local
 
@@ -128,3 +129,34 @@ def test_planning_history_names_the_system_user(agreement, time_machine):
     record = Meeting.objects.first().history.get()
     assert record.history_user.username == "chengyi-system"
     assert record.history_change_reason == "Planned from the recurrence rule"
+
+
+@pytest.mark.django_db
+def test_planning_decides_whether_a_meeting_moved_on_the_locked_row(agreement, time_machine):
+    # A planner read meeting 27 when it was already at its slot's time; before it took the
+    # row's lock, another run moved the row elsewhere. Moving it back is a move: the
+    # revision (the calendar SEQUENCE) goes up and the reminders follow.
+    time_machine.move_to(local(2026, 11, 26, 9, 0), tick=False)
+    planning.meetings_plan_all()
+    quarterly = ConsultationMechanism.objects.get(code="lead-dept-quarterly")
+    stale = quarterly.meetings.get(sequence=27)
+    slot = schedule.slot(quarterly, 27, stale.planned_for)
+    assert stale.starts_at == slot.starts_at
+    row = Meeting.objects.get(pk=stale.pk)
+    tracked_save(
+        row,
+        user=system_user(),
+        reason="elsewhere",
+        fields={"starts_at": local(2026, 12, 16, 9, 30)},
+    )
+
+    planning._follow_rule(stale, slot, now=local(2026, 11, 26, 9, 0))
+    row.refresh_from_db()
+    assert (row.starts_at, row.revision) == (slot.starts_at, 1)
+    assert row.history.latest().history_change_reason == (
+        "Follows the recurrence rule and holiday calendar"
+    )
+    # Once at its slot, a stale copy that still differs changes nothing (no empty history).
+    stale.starts_at = local(2026, 12, 16, 9, 30)
+    assert not planning._follow_rule(stale, slot, now=local(2026, 11, 26, 9, 0))
+    assert row.history.count() == 3

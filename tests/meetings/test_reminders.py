@@ -11,9 +11,10 @@ from django.core import mail
 from icalendar import Calendar
 
 from cooperation.choices import Health, MeetingState, ReminderKind, ReminderState, Role, Status
-from cooperation.meetings import changes, planning, reminders
+from cooperation.meetings import changes, planning, recipients, reminders
 from cooperation.meetings.dispatch import reminders_dispatch_due
 from cooperation.models import CooperationItem, Meeting, Notification, Reminder, StatusUpdate
+from cooperation.reports.selectors import briefing_pack
 from cooperation.services import StatusReport, status_report_submit
 
 from .helpers import local
@@ -163,6 +164,28 @@ def test_status_call_goes_to_coordinators_of_items_missing_an_update_then_again_
     assert "SP-3.1" in follow_up.body and "SP-3.2" in follow_up.body
     assert "SP-3 " not in follow_up.body and "KP-1" not in follow_up.body
     assert len(inbox("cd_coord")) == 2  # the first call and the 14-day meeting reminder
+
+
+def test_the_briefing_pack_counts_reports_since_the_same_moment_as_the_status_call(
+    planned, people, superuser, time_machine
+):
+    # No meeting row before 15 Dec: "since the previous meeting" is the rule's previous slot
+    # (15 Sep 2026) for both the status call and the pack, not three weeks before the meeting.
+    report(people["cd_coord"], "SP-7", local(2026, 10, 1, 10, 0), time_machine)
+    report(people["yb_coord"], "SP-3", local(2026, 11, 30, 10, 0), time_machine)
+    since = local(2026, 9, 15, 9, 30)
+
+    time_machine.move_to(local(2026, 12, 1, 9, 30), tick=False)
+    missing = {
+        due.item.code for dues in recipients.status_call_missing(planned).values() for due in dues
+    }
+    assert "SP-7" not in missing and "SP-3" not in missing and "SP-3.1" in missing
+    pack = briefing_pack(meeting=planned, user=superuser)
+    assert pack.window_start == since
+    asked = [r for r in pack.scoped if r.status in recipients.REPORTING_STATUSES]
+    reported = {r.code for r in asked if r.reported}
+    assert missing <= {r.code for r in asked} - reported  # asked to report: not reported
+    assert {"SP-7", "SP-3"} <= reported  # not asked again: counted as reported
 
 
 # --- minutes ----------------------------------------------------------------------------------

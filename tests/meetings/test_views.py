@@ -9,13 +9,22 @@ import logging
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from icalendar import Calendar
 
-from cooperation.choices import Category, MeetingState
-from cooperation.meetings import changes, planning
+from cooperation.choices import Category, MeetingState, ReminderKind, ReminderState
+from cooperation.history import item_history
+from cooperation.meetings import changes, decisions, planning
 from cooperation.meetings.dispatch import reminders_dispatch_due
 from cooperation.meetings.reminders import reminders_plan_all
-from cooperation.models import CooperationItem, Meeting, Notification, Organization, Profile
+from cooperation.models import (
+    CooperationItem,
+    Meeting,
+    Notification,
+    Organization,
+    Profile,
+    Reminder,
+)
 
 from .helpers import local
 
@@ -132,10 +141,10 @@ def test_the_meeting_list_shows_the_year_of_all_three_mechanisms_in_constant_que
 ):
     client = as_user("viewer")
     client.get(reverse("cooperation:meeting_list"))  # warm the session and the profile
-    with django_assert_num_queries(10):  # session, user, profile, 2 × mechanisms, meetings,
+    with django_assert_num_queries(11):  # session, user, profile, 2 × mechanisms, meetings,
         # memberships, unread count, the user's and the groups' permissions (2: the "Reports"
-        # menu entry is shown only to those who may view reports); no session save: the idle
-        # timeout writes the last-seen time at most once a minute
+        # menu entry is shown only to those who may view reports), the language profile; the
+        # session is not saved (its last-seen time is written at most once a minute)
         response = client.get(reverse("cooperation:meeting_list"))
     html = response.content.decode()
     for code in (
@@ -154,7 +163,7 @@ def test_the_meeting_list_shows_the_year_of_all_three_mechanisms_in_constant_que
         planned_for=datetime.date(2026, 12, 20),
         host_city="yibin",
     )
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         assert (
             client.get(reverse("cooperation:meeting_list")).content.decode().count("data-meeting=")
             == 8
@@ -164,7 +173,8 @@ def test_the_meeting_list_shows_the_year_of_all_three_mechanisms_in_constant_que
 def test_the_meeting_list_filters_by_mechanism_and_speaks_english(as_user, calendar_world):
     client = as_user("viewer")
     mechanism = calendar_world["next"].mechanism
-    html = client.get(mechanism.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.cookies["django_language"] = "en"
+    html = client.get(mechanism.get_absolute_url()).content.decode()
     assert html.count("data-meeting=") == 4
     assert "Quarterly consultation" in html and "No. 27" in html and "Upcoming" in html
 
@@ -426,3 +436,105 @@ def test_a_notification_link_never_leads_off_site(as_user, people):
         reverse("cooperation:notification_read", args=[note.pk]), {"open": "1"}
     )
     assert response["Location"] == reverse("cooperation:notification_list")
+
+
+def test_the_admin_cannot_move_or_cancel_a_meeting_behind_the_services_back(
+    client, superuser, calendar_world
+):
+    meeting = calendar_world["next"]
+    before = (meeting.starts_at, meeting.state, meeting.sequence, meeting.revision)
+    pending = {r.pk: r.due_at for r in meeting.reminders.filter(state="pending")}
+    client.force_login(superuser)
+    url = reverse("admin:cooperation_meeting_change", args=[meeting.pk])
+    form = client.get(url).content.decode()
+    assert 'name="starts_at_0"' not in form and 'name="state"' not in form
+    assert 'name="location"' in form
+
+    moved = meeting.starts_at + datetime.timedelta(days=7)
+    data = {
+        "mechanism": meeting.mechanism_id,
+        "sequence": 99,
+        "starts_at_0": moved.strftime("%Y-%m-%d"),
+        "starts_at_1": "09:30:00",
+        "planned_for": moved.strftime("%Y-%m-%d"),
+        "state": MeetingState.CANCELLED,
+        "host_city": meeting.host_city,
+        "location": "宜宾市政府第二会议室",
+        "reminders-TOTAL_FORMS": "0",
+        "reminders-INITIAL_FORMS": "0",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.location == "宜宾市政府第二会议室"  # other fields are still edited here
+    assert (meeting.starts_at, meeting.state, meeting.sequence, meeting.revision) == before
+    assert {r.pk: r.due_at for r in meeting.reminders.filter(state="pending")} == pending
+
+
+def test_change_reasons_are_stored_in_english_and_shown_in_the_readers_language(
+    calendar_world, people, time_machine
+):
+    meeting, later = calendar_world["next"], calendar_world["later"]
+    with translation.override("zh-hans"):  # whatever language the supervisor uses
+        changes.meeting_reschedule(
+            meeting=later, starts_at=local(2027, 3, 16, 9, 30), user=people["cd_sup"]
+        )
+        changes.meeting_cancel(meeting=later, user=people["cd_sup"], reason="合并召开")
+        time_machine.move_to(local(2026, 12, 15, 12, 0), tick=False)
+        meeting = changes.meeting_minutes_record(
+            meeting=meeting, user=people["cd_sup"], minutes="纪要", decisions="决定"
+        )
+        item = decisions.meeting_decision_item_create(
+            meeting=meeting,
+            user=people["cd_sup"],
+            title_zh="加快成宜装备制造产业园二期建设",
+            chengdu_lead=Organization.objects.get(code="cdig"),
+            yibin_lead=Organization.objects.get(code="yibin-lingang-etdz"),
+            target_date=datetime.date(2027, 6, 30),
+        )
+    stored = list(
+        later.history.order_by("history_id").values_list("history_change_reason", flat=True)
+    )
+    assert stored == [
+        "Planned from the recurrence rule",
+        "Meeting moved to a new time",
+        "Meeting cancelled by a supervisor",
+    ]
+    assert meeting.history.latest().history_change_reason == "Minutes and decisions recorded"
+
+    # Shown in the reader's language, and not as the reminder kinds' labels.
+    with translation.override("zh-hans"):
+        shown = [translation.gettext(reason) for reason in stored]
+        assert shown[1] != ReminderKind.MEETING_RESCHEDULED.label
+        assert shown[2] != ReminderKind.MEETING_CANCELLED.label
+        assert all(reason != text for reason, text in zip(stored, shown, strict=True))
+        assert item_history(item)[0].reason == "会商议定事项"
+    with translation.override("en"):
+        assert item_history(item)[0].reason == "Decided at a consultation meeting"
+
+
+def test_send_errors_are_shown_to_supervisors_and_a_plain_state_to_everyone_else(
+    as_user, calendar_world
+):
+    meeting = calendar_world["next"]
+    reminders_plan_all()
+    first, second = meeting.reminders.order_by("pk")[:2]
+    refused = "e-mail: SMTPRecipientsRefused: {'yb_coord@example.com': (550, b'No such user')}"
+    Reminder.objects.filter(pk=first.pk).update(
+        state=ReminderState.FAILED, attempts=5, last_error=refused
+    )
+    Reminder.objects.filter(pk=second.pk).update(
+        attempts=1, last_error="e-mail: ConnectionRefusedError: [Errno 111]"
+    )
+
+    for reader in ("viewer", "cd_coord"):
+        html = as_user(reader).get(meeting.get_absolute_url()).content.decode()
+        assert "example.com" not in html and "ConnectionRefusedError" not in html
+        assert "发送失败</div>" in html and "发送失败，将自动重试" in html
+    english = as_user("viewer")
+    english.cookies["django_language"] = "en"
+    html = english.get(meeting.get_absolute_url()).content.decode()
+    assert "Sending failed; it will be tried again" in html and "SMTP" not in html
+
+    supervisor = as_user("cd_sup").get(meeting.get_absolute_url()).content.decode()
+    assert "yb_coord@example.com" in supervisor and "ConnectionRefusedError" in supervisor

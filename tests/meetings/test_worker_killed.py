@@ -98,5 +98,6 @@ def test_worker_killed_mid_send_delivers_later_once(smtp, tmp_path):
     print(
         "kill test: worker 1 delivered 2 of 5 and was killed (SIGKILL) on the 3rd; "
         f"after the {LEASE} s lease worker 2 delivered 3 (the interrupted one on its 2nd "
-        f"attempt); server kept {len(keys)} messages, {len(set(keys))} distinct, 0 duplicates"
+        f"attempt); server kept {len(keys)} messages, {len(set(keys))} distinct, 0 duplicates",
+        flush=True,
     )

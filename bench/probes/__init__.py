@@ -1,0 +1,1 @@
+"""Small programs the benchmark runs in their own process, against one database each."""
