@@ -88,8 +88,24 @@ class StatusUpdateInline(admin.StackedInline):
         "risks",
         "next_steps",
     ]
-    autocomplete_fields = ["author", "organization"]
+    # Reports are the record of what a coordinator said: written through the report page,
+    # which updates the item with them; the admin shows them only.
+    readonly_fields = [
+        "author",
+        "organization",
+        "reported_at",
+        "status",
+        "health",
+        "progress",
+        "narrative",
+        "risks",
+        "next_steps",
+    ]
+    can_delete = False
     show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 # Changed only through status reports (services.status_report_submit), which check the

@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import translation
 
 from cooperation.choices import Role
 from cooperation.models import Membership, Organization, Profile
@@ -44,6 +45,16 @@ def _plain_static_storage(settings):
     settings.AXES_ENABLED = False
     # Hashing with the production hasher costs ~0.5 s a user here; tests don't need its cost.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language: a request made in English by an earlier
+    test leaves English active in the thread, which would leak into code run outside a
+    request."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

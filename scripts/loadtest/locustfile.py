@@ -29,7 +29,8 @@ class Coordinator(HttpUser):
 
     def on_start(self):
         self.username = f"load{next(NUMBERS):02d}"
-        self.client.headers["Accept-Language"] = "en"
+        # English, as chosen with the language switcher (the stale-form message is matched).
+        self.client.cookies.set("django_language", "en")
         self.client.get("/accounts/login/", name="/accounts/login/")
         with self.client.post(
             "/accounts/login/",
