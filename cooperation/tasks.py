@@ -8,6 +8,7 @@ dispatcher and never carry a reminder's content or an ETA.
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from cooperation.meetings import planning, reminders
@@ -26,10 +27,18 @@ RETRY = {
 
 
 @shared_task(**RETRY)
-def dispatch_due_reminders() -> dict:
+def dispatch_due_reminders(follow_up: bool = False) -> dict:
+    """Send what is due; when more is due, queue successors at once.
+
+    A tick (beat, or a change that made a reminder due) queues CHENGYI_DISPATCH_FANOUT
+    successors so every worker process takes a share of a backlog; a successor queues at most
+    one, so the dispatchers in flight stay at the fan-out per tick and stop when nothing is
+    left. Racing dispatchers claim different rows (see outbox), so none sends a row twice.
+    """
     result = reminders_dispatch_due()
     if result.more:
-        dispatch_due_reminders.delay()  # more are due: the next batch right away
+        for _ in range(1 if follow_up else settings.CHENGYI_DISPATCH_FANOUT):
+            dispatch_due_reminders.delay(follow_up=True)
     return vars(result)
 
 

@@ -1,5 +1,6 @@
 """The channels: e-mail (text and HTML, .ics for meetings), the in-app list, a webhook."""
 
+import contextlib
 import json
 import smtplib
 import urllib.error
@@ -8,14 +9,17 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from cooperation.choices import Channel
 from cooperation.models import Notification, Reminder
 
 from . import calendar
 from .messages import Message, notifications_url
+
+NO_ADDRESS = "No e-mail address: shown in the notification list only."
 
 
 class DeliveryError(Exception):
@@ -30,8 +34,12 @@ class Rendered:
     ics: bytes | None = None
 
 
-def render(message: Message, *, recipient) -> Rendered:
-    """Both e-mail parts and the calendar file, in the active language."""
+def render(message: Message, *, recipient, calendars: dict | None = None) -> Rendered:
+    """Both e-mail parts and the calendar file, in the active language.
+
+    ``calendars``: a batch's .ics files by meeting and language, so a meeting that many people
+    are reminded of in one batch is written once.
+    """
     context = {
         "message": message,
         "recipient_name": (recipient.get_full_name() or recipient.username) if recipient else "",
@@ -42,8 +50,17 @@ def render(message: Message, *, recipient) -> Rendered:
         subject=subject,
         text=render_to_string("cooperation/email/reminder.txt", context),
         html=render_to_string("cooperation/email/reminder.html", context),
-        ics=calendar.meeting_ics(message.meeting) if message.meeting is not None else None,
+        ics=_meeting_ics(message.meeting, calendars) if message.meeting is not None else None,
     )
+
+
+def _meeting_ics(meeting, calendars: dict | None) -> bytes:
+    if calendars is None:
+        return calendar.meeting_ics(meeting)
+    key = (meeting.pk, meeting.revision, translation.get_language())
+    if key not in calendars:
+        calendars[key] = calendar.meeting_ics(meeting)
+    return calendars[key]
 
 
 def message_id(reminder: Reminder) -> str:
@@ -51,7 +68,7 @@ def message_id(reminder: Reminder) -> str:
     return f"<{reminder.key.replace(':', '.')}@chengyi-tracker>"
 
 
-def email_send(*, reminder: Reminder, message: Message, rendered: Rendered) -> None:
+def email_message(*, reminder: Reminder, rendered: Rendered) -> EmailMultiAlternatives:
     email = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,
@@ -66,10 +83,61 @@ def email_send(*, reminder: Reminder, message: Message, rendered: Rendered) -> N
     email.attach_alternative(rendered.html, "text/html")
     if rendered.ics is not None:
         email.attach("meeting.ics", rendered.ics, "text/calendar")
-    try:
-        email.send(fail_silently=False)
-    except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryError(f"e-mail: {type(exc).__name__}: {exc}") from exc
+    return email
+
+
+def _email_error(exc: Exception) -> str:
+    return f"e-mail: {type(exc).__name__}: {exc}"
+
+
+class Mailer:
+    """The e-mail of one batch over one connection to the mail server.
+
+    Opened at the first message and closed by ``close()``. A message the server refuses fails
+    alone: the connection is dropped (its state is unknown) and the next message opens a new
+    one. When the server cannot be reached at all, the rest of the batch fails at once with
+    the same error instead of waiting EMAIL_TIMEOUT for each message, which could outlast the
+    claim's lease.
+    """
+
+    def __init__(self):
+        self.connection = None
+        self.unreachable = ""
+
+    def send(self, email: EmailMultiAlternatives) -> None:
+        if self.unreachable:
+            raise DeliveryError(self.unreachable)
+        if self.connection is None:
+            self.connection = get_connection(fail_silently=False)
+            try:
+                self.connection.open()
+            except (smtplib.SMTPException, OSError) as exc:
+                self._drop()
+                self.unreachable = _email_error(exc)
+                raise DeliveryError(self.unreachable) from exc
+        try:
+            self.connection.send_messages([email])
+        except (smtplib.SMTPException, OSError) as exc:
+            self._drop()
+            raise DeliveryError(_email_error(exc)) from exc
+
+    def _drop(self) -> None:
+        """Forget the connection without a QUIT, which a stalled server would not answer."""
+        smtp = getattr(self.connection, "connection", None)
+        if smtp is not None:
+            with contextlib.suppress(OSError):
+                smtp.close()
+            self.connection.connection = None
+        self.connection = None
+
+    def close(self) -> None:
+        if self.connection is None:
+            return
+        try:
+            self.connection.close()
+        except (smtplib.SMTPException, OSError):
+            self._drop()  # every message had its answer already: nothing is lost
+        self.connection = None
 
 
 def local_path(url: str) -> str:
@@ -85,17 +153,21 @@ def notification_text(message: Message) -> str:
     return "\n".join(lines)
 
 
-def notification_post(*, reminder: Reminder, message: Message, rendered: Rendered) -> None:
-    """The in-app copy; one per reminder however often the e-mail is retried."""
-    Notification.objects.get_or_create(
+def notification(*, reminder: Reminder, message: Message, rendered: Rendered) -> Notification:
+    """The in-app copy of an e-mail reminder (see ``notifications_post``)."""
+    return Notification(
         reminder=reminder,
-        defaults={
-            "user": reminder.recipient,
-            "title": rendered.subject[:300],
-            "body": notification_text(message),
-            "url": local_path(message.action_url)[:300],
-        },
+        user=reminder.recipient,
+        title=rendered.subject[:300],
+        body=notification_text(message),
+        url=local_path(message.action_url)[:300],
     )
+
+
+def notifications_post(notifications: list[Notification]) -> None:
+    """The in-app copies of a batch, in one INSERT; one per reminder however often the e-mail
+    is retried (a reminder that has one already keeps it)."""
+    Notification.objects.bulk_create(notifications, ignore_conflicts=True)
 
 
 def webhook_post(*, reminder: Reminder, message: Message, rendered: Rendered) -> None:
@@ -140,13 +212,15 @@ def _check_robot_answer(body: bytes) -> None:
         raise DeliveryError(f"webhook: refused: {answer}")
 
 
-def deliver(*, reminder: Reminder, message: Message, rendered: Rendered) -> str:
-    """Send through the reminder's channel; returns a note for the row ('' when all went)."""
+def deliver(*, reminder: Reminder, message: Message, rendered: Rendered, mailer: Mailer) -> str:
+    """Send through the reminder's channel; returns a note for the row ('' when all went).
+
+    The in-app copy of an e-mail reminder is posted before (``notifications_post``).
+    """
     if reminder.channel == Channel.WEBHOOK:
         webhook_post(reminder=reminder, message=message, rendered=rendered)
         return ""
-    notification_post(reminder=reminder, message=message, rendered=rendered)
     if not reminder.recipient.email:
-        return "No e-mail address: shown in the notification list only."
-    email_send(reminder=reminder, message=message, rendered=rendered)
+        return NO_ADDRESS
+    mailer.send(email_message(reminder=reminder, rendered=rendered))
     return ""

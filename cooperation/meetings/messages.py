@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -105,10 +106,48 @@ def _reminded_recently(reminder: Reminder, now) -> bool:
     )
 
 
-def _meeting_reminder(reminder: Reminder, now) -> Message:
+def meeting_slot(reminder: Reminder) -> tuple | None:
+    """What "already reminded of this meeting" is about: meeting, person (or robot), channel."""
+    if reminder.kind != ReminderKind.MEETING:
+        return None
+    return (reminder.meeting_id, reminder.recipient_id, reminder.channel)
+
+
+class RecentReminders:
+    """The meeting reminders sent within RECENTLY to the people of a batch of rows.
+
+    One query for the batch instead of one per row; what the batch itself sends is not in it
+    (the dispatcher holds back a second row for the same slot until the first is recorded).
+    """
+
+    def __init__(self, reminders, *, now):
+        self.sent: dict[tuple, set[int]] = {}
+        rows = [reminder for reminder in reminders if meeting_slot(reminder)]
+        if not rows:
+            return
+        people = {reminder.recipient_id for reminder in rows if reminder.recipient_id}
+        to = Q(recipient_id__in=people)
+        if any(reminder.recipient_id is None for reminder in rows):
+            to |= Q(recipient__isnull=True)
+        recent = Reminder.objects.filter(
+            to,
+            meeting_id__in={reminder.meeting_id for reminder in rows},
+            kind=ReminderKind.MEETING,
+            state=ReminderState.SENT,
+            sent_at__gt=now - RECENTLY,
+        ).values_list("pk", "meeting_id", "recipient_id", "channel")
+        for pk, *slot in recent:
+            self.sent.setdefault(tuple(slot), set()).add(pk)
+
+    def __contains__(self, reminder: Reminder) -> bool:
+        return bool(self.sent.get(meeting_slot(reminder), set()) - {reminder.pk})
+
+
+def _meeting_reminder(reminder: Reminder, now, recent: RecentReminders | None = None) -> Message:
     meeting = reminder.meeting
     _upcoming(meeting, now)
-    if _reminded_recently(reminder, now):
+    reminded = reminder in recent if recent is not None else _reminded_recently(reminder, now)
+    if reminded:
         raise NotRelevant("A reminder of this meeting went out less than 20 hours ago.")
     days = (timezone.localdate(meeting.starts_at) - timezone.localdate(now)).days
     values = {"meeting": meeting, "when": when(meeting.starts_at), "days": days}
@@ -295,12 +334,23 @@ COMPOSERS: dict[str, Callable[[Reminder, datetime.datetime], Message]] = {
 }
 
 
-def compose(reminder: Reminder, *, now: datetime.datetime | None = None) -> Message:
-    """The message for ``reminder``, or NotRelevant. Call it in the recipient's language."""
+def compose(
+    reminder: Reminder,
+    *,
+    now: datetime.datetime | None = None,
+    recent: RecentReminders | None = None,
+) -> Message:
+    """The message for ``reminder``, or NotRelevant. Call it in the recipient's language.
+
+    ``recent``: what a batch looked up at once; without it, each row asks the database.
+    """
     recipient = reminder.recipient
     if recipient is not None and not recipient.is_active:
         raise NotRelevant("The recipient's account is inactive.")
-    return COMPOSERS[reminder.kind](reminder, now or timezone.now())
+    now = now or timezone.now()
+    if recent is not None and reminder.kind == ReminderKind.MEETING:
+        return _meeting_reminder(reminder, now, recent)
+    return COMPOSERS[reminder.kind](reminder, now)
 
 
 def language_of(reminder: Reminder) -> str:

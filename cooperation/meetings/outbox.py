@@ -14,7 +14,9 @@ the concurrency guard, and the history keeps each attempt's error.
 """
 
 import datetime
+import functools
 import logging
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -38,13 +40,28 @@ def _claimable(now: datetime.datetime) -> Q:
     )
 
 
-def _record(pks, reason: str) -> None:
+def _record(pks, reason: str, *, user=None) -> None:
     """One history row per reminder in ``pks``, with its state after the change."""
     rows = list(Reminder.objects.filter(pk__in=pks))
     if rows:
-        Reminder.history.bulk_history_create(
-            rows, default_user=system_user(), default_change_reason=str(reason)[:100]
-        )
+        _history(rows, reason=reason, user=user)
+
+
+@functools.cache
+def _history_manager():
+    # Reminder.history builds a new manager class at each access (inspect.getmembers): too
+    # dear for a call per batch of sends.
+    return Reminder.history
+
+
+def _history(rows: list[Reminder], *, reason: str = "", user=None) -> None:
+    """History rows of ``rows`` as they are in memory (each may carry a ``_change_reason``)."""
+    _history_manager().bulk_history_create(
+        rows,
+        update=True,
+        default_user=user or system_user(),
+        default_change_reason=str(reason)[:100],
+    )
 
 
 def _transition(pk: int, *, expect: Q, fields: dict, reason: str) -> bool:
@@ -119,25 +136,30 @@ def _lost(pk: int, worker: str, outcome: str) -> None:
     )
 
 
-def mark_sent(pk: int, *, worker: str, note: str = "") -> bool:
-    fields = {
-        "state": ReminderState.SENT,
-        "sent_at": timezone.now(),
-        "next_attempt_at": None,
-        "last_error": note,
-    }
-    done = _transition(pk, expect=_held_by(worker), fields=fields, reason="Sent")
-    if not done:
-        _lost(pk, worker, "sent")
-    return done
+def _apply(reminder: Reminder, fields: dict, reason: str) -> None:
+    for name, value in fields.items():
+        setattr(reminder, name, value)
+    reminder._change_reason = reason[:100]
 
 
-def mark_cancelled(pk: int, *, worker: str, reason: str) -> bool:
-    fields = {"state": ReminderState.CANCELLED, "last_error": reason, "next_attempt_at": None}
-    done = _transition(pk, expect=_held_by(worker), fields=fields, reason="No longer relevant")
-    if not done:
-        _lost(pk, worker, "cancelled")
-    return done
+def sent_record(delivered: list[tuple[Reminder, str]], *, worker: str, user=None) -> int:
+    """Record delivered rows (each with its note) in one transaction; returns how many.
+
+    The dispatcher calls this as soon as the mail server has accepted a message, while the
+    next one goes out, so the rows say "sent" within a commit's time of their acceptance.
+    """
+    now = timezone.now()
+    changes: dict[tuple, list[Reminder]] = {}
+    for reminder, note in delivered:
+        fields = {
+            "state": ReminderState.SENT,
+            "sent_at": now,
+            "next_attempt_at": None,
+            "last_error": note,
+        }
+        changes.setdefault(_change_key(fields, "Sent"), []).append(reminder)
+    with transaction.atomic(savepoint=False):  # part of the caller's transaction, if any
+        return len(_change(changes, worker=worker, user=user))
 
 
 def retry_delay(attempts: int) -> datetime.timedelta:
@@ -146,24 +168,115 @@ def retry_delay(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(seconds=min(seconds, settings.CHENGYI_REMINDER_RETRY_MAX_SECONDS))
 
 
-def mark_attempt_failed(pk: int, *, worker: str, error: str) -> str:
-    """Record a failed attempt: try again after the backoff, or give up. Returns the state."""
-    attempts = Reminder.objects.filter(pk=pk).values_list("attempts", flat=True).first() or 0
-    final = attempts >= settings.CHENGYI_REMINDER_MAX_ATTEMPTS
+@dataclass
+class Outcomes:
+    """What a batch decided about the rows it did not send, recorded together."""
+
+    cancelled: list[tuple[Reminder, str]] = field(default_factory=list)  # with the reason
+    failed: list[tuple[Reminder, str]] = field(default_factory=list)  # with the error
+    released: list[Reminder] = field(default_factory=list)  # not attempted: back to pending
+
+    def __bool__(self) -> bool:
+        return bool(self.cancelled or self.failed or self.released)
+
+
+def _failure(reminder: Reminder, error: str, now: datetime.datetime) -> tuple[dict, str]:
+    final = reminder.attempts >= settings.CHENGYI_REMINDER_MAX_ATTEMPTS
     fields = {
         "state": ReminderState.FAILED if final else ReminderState.PENDING,
-        "next_attempt_at": None if final else timezone.now() + retry_delay(attempts),
+        "next_attempt_at": None if final else now + retry_delay(reminder.attempts),
         "last_error": error[:2000],
     }
-    reason = "Failed, gave up" if final else "Failed, will retry"
-    if not _transition(pk, expect=_held_by(worker), fields=fields, reason=reason):
-        _lost(pk, worker, fields["state"])
+    return fields, "Failed, gave up" if final else "Failed, will retry"
+
+
+def outcomes_record(outcomes: Outcomes, *, worker: str, user=None) -> dict[int, str]:
+    """Record a batch's cancelled, failed and released rows in one transaction.
+
+    Rows with the same change share one conditional UPDATE (only the holder of the claim can
+    make it); each changed row gets its history row. Returns the state each row was given.
+    """
+    now = timezone.now()
+    changes: dict[tuple, list[Reminder]] = {}
+    states: dict[int, str] = {}
+    cancelled = [
+        (
+            reminder,
+            {"state": ReminderState.CANCELLED, "last_error": reason, "next_attempt_at": None},
+            "No longer relevant",
+        )
+        for reminder, reason in outcomes.cancelled
+    ]
+    failed = [(reminder, *_failure(reminder, error, now)) for reminder, error in outcomes.failed]
+    for reminder, fields, reason in cancelled + failed:
+        changes.setdefault(_change_key(fields, reason), []).append(reminder)
+        states[reminder.pk] = fields["state"]
+    with transaction.atomic(savepoint=False):  # part of the caller's transaction, if any
+        _change(changes, worker=worker, user=user)
+        if outcomes.released:
+            # Never attempted: the claim is undone, attempt count included. A claim writes no
+            # history row, so neither does its undoing.
+            Reminder.objects.filter(
+                _held_by(worker), pk__in=[reminder.pk for reminder in outcomes.released]
+            ).update(
+                state=ReminderState.PENDING,
+                attempts=F("attempts") - 1,
+                claimed_by="",
+                claimed_at=None,
+            )
+    for reminder, _error in outcomes.failed:
+        _failure_log(reminder, states.get(reminder.pk))
+    return states
+
+
+def _change_key(fields: dict, reason: str) -> tuple:
+    return tuple(sorted(fields.items())), reason
+
+
+def _change(changes: dict[tuple, list[Reminder]], *, worker: str, user) -> list[Reminder]:
+    """Apply each change to its rows that this worker still holds, one conditional UPDATE per
+    change, and write their history rows; returns the rows changed. Call it in a transaction."""
+    changed: list[Reminder] = []
+    for (items, reason), rows in changes.items():
+        fields = dict(items)
+        for reminder in _update_held(rows, worker=worker, fields=fields):
+            _apply(reminder, fields, reason)
+            changed.append(reminder)
+    if changed:
+        _history(changed, user=user)
+    return changed
+
+
+def _update_held(rows: list[Reminder], *, worker: str, fields: dict) -> list[Reminder]:
+    """Apply ``fields`` to the rows this worker still holds; returns those rows."""
+    pks = [reminder.pk for reminder in rows]
+    done = Reminder.objects.filter(_held_by(worker), pk__in=pks).update(**fields)
+    if done == len(rows):
+        return rows
+    # A claim was lost (its lease ran out and someone else took the row): find which.
+    ours = set(
+        Reminder.objects.filter(pk__in=pks, claimed_by=worker, state=fields["state"]).values_list(
+            "pk", flat=True
+        )
+    )
+    for reminder in rows:
+        if reminder.pk not in ours:
+            _lost(reminder.pk, worker, fields["state"])
+    return [reminder for reminder in rows if reminder.pk in ours]
+
+
+def _failure_log(reminder: Reminder, state: str | None) -> None:
+    final = state == ReminderState.FAILED
     log = logger.error if final else logger.warning
     log(
         "reminder send failed",
-        extra={"event": "reminder_failed", "reminder": pk, "attempts": attempts, "final": final},
+        extra={
+            "event": "reminder_failed",
+            "reminder": reminder.pk,
+            "attempts": reminder.attempts,
+            "final": final,
+        },
     )
-    return fields["state"]
 
 
 def pending_cancel(queryset, *, reason: str) -> int:
