@@ -1,11 +1,14 @@
 """The channels: e-mail (text and HTML, .ics for meetings), the in-app list, a webhook."""
 
 import contextlib
+import email.policy
 import json
 import smtplib
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass
+from email.mime.base import MIMEBase
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
@@ -68,8 +71,48 @@ def message_id(reminder: Reminder) -> str:
     return f"<{reminder.key.replace(':', '.')}@chengyi-tracker>"
 
 
-def email_message(*, reminder: Reminder, rendered: Rendered) -> EmailMultiAlternatives:
-    email = EmailMultiAlternatives(
+class _ShortHeadersAsTheyAre(email.policy.Compat32):
+    """Django's e-mail policy, but a header that is short ASCII on one line is written as it
+    is: the bytes Compat32 folds it into (a test compares them), without its Header machinery,
+    which took a third of the CPU of a reminder's send."""
+
+    def fold_binary(self, name, value):
+        if (
+            isinstance(value, str)
+            and value.isascii()
+            and "\n" not in value
+            and "\r" not in value
+            and len(name) + len(value) + 2 <= self.max_line_length
+        ):
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+SHORT_HEADERS_AS_THEY_ARE = _ShortHeadersAsTheyAre()
+
+
+class ReminderEmail(EmailMultiAlternatives):
+    """A reminder e-mail, written with less CPU than Django's (the same MIME structure)."""
+
+    def message(self):
+        msg = super().message()
+        msg.policy = SHORT_HEADERS_AS_THEY_ARE
+        # A random boundary chosen here, not by the generator: it would compile a regular
+        # expression per part to check the text for it. A uuid4 that a part contains is
+        # drawn again all the same.
+        contents = [self.body, *(part[0] for part in self.alternatives)]
+        contents += [str(part[1]) for part in self.attachments if not isinstance(part, MIMEBase)]
+        for part in msg.walk():
+            if part.is_multipart():
+                boundary = f"=_{uuid.uuid4().hex}"
+                while any(boundary in content for content in contents):
+                    boundary = f"=_{uuid.uuid4().hex}"
+                part.set_boundary(boundary)
+        return msg
+
+
+def email_message(*, reminder: Reminder, rendered: Rendered) -> ReminderEmail:
+    mail = ReminderEmail(
         subject=rendered.subject,
         body=rendered.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -80,10 +123,10 @@ def email_message(*, reminder: Reminder, rendered: Rendered) -> EmailMultiAltern
             "Auto-Submitted": "auto-generated",
         },
     )
-    email.attach_alternative(rendered.html, "text/html")
+    mail.attach_alternative(rendered.html, "text/html")
     if rendered.ics is not None:
-        email.attach("meeting.ics", rendered.ics, "text/calendar")
-    return email
+        mail.attach("meeting.ics", rendered.ics, "text/calendar")
+    return mail
 
 
 def _email_error(exc: Exception) -> str:

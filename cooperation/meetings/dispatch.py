@@ -32,7 +32,7 @@ from cooperation.models import Notification, Reminder
 from cooperation.services import system_user
 
 from . import delivery, outbox
-from .messages import Message, NotRelevant, RecentReminders, compose, language_of, meeting_slot
+from .messages import BatchLookups, Message, NotRelevant, compose, language_of, meeting_slot
 
 logger = logging.getLogger("cooperation.reminders")
 
@@ -131,8 +131,7 @@ class Batch:
             .filter(pk__in=self.pks)
             .order_by("due_at", "pk")
         )
-        now = timezone.now()
-        recent = RecentReminders(reminders, now=now)
+        lookups = BatchLookups(reminders, now=timezone.now())
         calendars: dict = {}
         slots: set[tuple] = set()
         for reminder in reminders:
@@ -146,7 +145,7 @@ class Batch:
                 slots.add(slot)
             try:
                 with translation.override(language_of(reminder)):
-                    message = compose(reminder, now=now, recent=recent)
+                    message = compose(reminder, batch=lookups)
                     rendered = delivery.render(
                         message, recipient=reminder.recipient, calendars=calendars
                     )
@@ -176,13 +175,11 @@ class Batch:
                 self.outcomes.released.append(item.reminder)
         if not delivered:
             return
-        with transaction.atomic():
-            delivery.notifications_post([i.notification for i, _n in delivered if i.notification])
-            outbox.sent_record(
-                [(item.reminder, note) for item, note in delivered],
-                worker=self.worker,
-                user=self.user,
-            )
+        outbox.sent_record(
+            [(item.reminder, note, item.notification) for item, note in delivered],
+            worker=self.worker,
+            user=self.user,
+        )
         self.result.count("sent", len(delivered))
         _sent_log([item.reminder for item, _note in delivered])
 
