@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.html import escape
 
 from cooperation.choices import Channel
 from cooperation.models import Notification, Reminder
@@ -37,33 +38,58 @@ class Rendered:
     ics: bytes | None = None
 
 
-def render(message: Message, *, recipient, calendars: dict | None = None) -> Rendered:
-    """Both e-mail parts and the calendar file, in the active language.
+class Renderings:
+    """What a batch renders once and uses for many recipients.
 
-    ``calendars``: a batch's .ics files by meeting and language, so a meeting that many people
-    are reminded of in one batch is written once.
+    Each meeting's .ics per language, and each message's text and HTML per language with a
+    placeholder where the recipient's name goes: a meeting reminder says the same to everyone
+    of a batch but for the greeting. The placeholder holds NUL characters, which no text from
+    the database can contain (PostgreSQL refuses them), so it stands for nothing else.
     """
+
+    NAME = "\x00recipient\x00"
+
+    def __init__(self):
+        self.calendars: dict[tuple, bytes] = {}
+        self.bodies: dict[tuple, tuple[Message, str, str]] = {}
+
+    def calendar(self, meeting) -> bytes:
+        key = (meeting.pk, meeting.revision, translation.get_language())
+        if key not in self.calendars:
+            self.calendars[key] = calendar.meeting_ics(meeting)
+        return self.calendars[key]
+
+    def bodies_for(self, message: Message, name: str) -> tuple[str, str]:
+        # Keyed by the object (kept in the value, so its id is not reused while cached).
+        key = (id(message), translation.get_language(), bool(name))
+        if key not in self.bodies:
+            self.bodies[key] = (message, *_bodies(message, self.NAME if name else ""))
+        _message, text, html = self.bodies[key]
+        return text.replace(self.NAME, name), html.replace(self.NAME, escape(name))
+
+
+def render(message: Message, *, recipient, batch: Renderings | None = None) -> Rendered:
+    """Both e-mail parts and the calendar file, in the active language."""
+    name = (recipient.get_full_name() or recipient.username) if recipient else ""
+    if batch is None:
+        text, html = _bodies(message, name)
+        ics = calendar.meeting_ics(message.meeting) if message.meeting is not None else None
+    else:
+        text, html = batch.bodies_for(message, name)
+        ics = batch.calendar(message.meeting) if message.meeting is not None else None
+    return Rendered(subject=" ".join(message.subject.split()), text=text, html=html, ics=ics)
+
+
+def _bodies(message: Message, name: str) -> tuple[str, str]:
     context = {
         "message": message,
-        "recipient_name": (recipient.get_full_name() or recipient.username) if recipient else "",
+        "recipient_name": name,
         "notifications_url": notifications_url(),
     }
-    subject = " ".join(message.subject.split())
-    return Rendered(
-        subject=subject,
-        text=render_to_string("cooperation/email/reminder.txt", context),
-        html=render_to_string("cooperation/email/reminder.html", context),
-        ics=_meeting_ics(message.meeting, calendars) if message.meeting is not None else None,
+    return (
+        render_to_string("cooperation/email/reminder.txt", context),
+        render_to_string("cooperation/email/reminder.html", context),
     )
-
-
-def _meeting_ics(meeting, calendars: dict | None) -> bytes:
-    if calendars is None:
-        return calendar.meeting_ics(meeting)
-    key = (meeting.pk, meeting.revision, translation.get_language())
-    if key not in calendars:
-        calendars[key] = calendar.meeting_ics(meeting)
-    return calendars[key]
 
 
 def message_id(reminder: Reminder) -> str:

@@ -13,6 +13,7 @@ commit. What was not sent (no longer relevant, failed, held back) is recorded fo
 batch in one transaction at the end.
 """
 
+import contextlib
 import logging
 import os
 import queue
@@ -97,6 +98,7 @@ class Batch:
         self.result = result
         self.outcomes = outbox.Outcomes()
         self.notifications: list[Notification] = []  # of e-mail rows that failed
+        self.delivered: list[tuple[Ready, str, float]] = []  # sent, not yet recorded
 
     def deliver(self) -> None:
         # Nothing is started past half the lease, so no send can still be under way when the
@@ -106,10 +108,11 @@ class Batch:
         try:
             for item in self._prepare():
                 sender.send(item)
-                self._record(sender.reports(wait=False))
+                self._collect(sender.reports(timeout=0))
             sender.close()
             while not sender.done:
-                self._record(sender.reports(wait=True))
+                self._collect(sender.reports(timeout=self._record_due()))
+            self._record()
         finally:
             sender.stop()
         if self.outcomes:
@@ -132,7 +135,7 @@ class Batch:
             .order_by("due_at", "pk")
         )
         lookups = BatchLookups(reminders, now=timezone.now())
-        calendars: dict = {}
+        renderings = delivery.Renderings()
         slots: set[tuple] = set()
         for reminder in reminders:
             slot = meeting_slot(reminder)
@@ -147,7 +150,7 @@ class Batch:
                 with translation.override(language_of(reminder)):
                     message = compose(reminder, batch=lookups)
                     rendered = delivery.render(
-                        message, recipient=reminder.recipient, calendars=calendars
+                        message, recipient=reminder.recipient, batch=renderings
                     )
             except NotRelevant as exc:
                 self.outcomes.cancelled.append((reminder, str(exc)))
@@ -161,30 +164,48 @@ class Batch:
                 note = delivery.notification(reminder=reminder, message=message, rendered=rendered)
             yield Ready(reminder, message, rendered, note)
 
-    def _record(self, reports: list[tuple[Ready, str, str]]) -> None:
-        """Mark what was sent at once, with the in-app copies; keep the rest for the end."""
-        delivered = []
-        for item, outcome, detail in reports:
+    def _collect(self, reports: list[tuple[Ready, str, str, float]]) -> None:
+        """Take the sender's reports: what was sent is recorded once RECORD_WITHIN has passed
+        since the first of them was accepted; the rest waits for the end of the batch."""
+        for item, outcome, detail, at in reports:
             if outcome == SENT:
-                delivered.append((item, detail))
+                self.delivered.append((item, detail, at))
             elif outcome == FAILED:
                 self.outcomes.failed.append((item.reminder, detail))
                 if item.notification is not None:
                     self.notifications.append(item.notification)
             else:
                 self.outcomes.released.append(item.reminder)
-        if not delivered:
+        if self._record_due() == 0:
+            self._record()
+
+    def _record_due(self) -> float | None:
+        """Seconds until what was sent must be recorded; None when nothing waits."""
+        if not self.delivered:
+            return None
+        return max(0.0, self.delivered[0][2] + RECORD_WITHIN - time.monotonic())
+
+    def _record(self) -> None:
+        """Mark what was sent, with the in-app copies, in one statement."""
+        if not self.delivered:
             return
+        delivered, self.delivered = self.delivered, []
         outbox.sent_record(
-            [(item.reminder, note, item.notification) for item, note in delivered],
+            [(item.reminder, note, item.notification) for item, note, _at in delivered],
             worker=self.worker,
             user=self.user,
         )
         self.result.count("sent", len(delivered))
-        _sent_log([item.reminder for item, _note in delivered])
+        _sent_log([item.reminder for item, _note, _at in delivered])
 
 
 SENT, FAILED, RELEASED = "sent", "failed", "released"
+
+# A delivered row is marked sent this long (seconds) after the mail server accepted it, at
+# the latest, with the others accepted meanwhile: one statement for several rows costs this
+# process and the database a fraction of one per row. A worker that dies in between sends
+# those messages again after the lease, with the same Message-ID (README, "Exactly once").
+RECORD_WITHIN = 0.02
 
 
 class Sender(threading.Thread):
@@ -193,7 +214,7 @@ class Sender(threading.Thread):
     The dispatcher hands over each message as soon as it is rendered (``send``) and records
     what was sent (``reports``) while the next one goes out. The thread never touches the
     database: rows, recipients and texts were loaded and rendered before. A report is
-    (item, SENT | FAILED | RELEASED, note or error).
+    (item, SENT | FAILED | RELEASED, note or error, time.monotonic() of the outcome).
     """
 
     def __init__(self, *, deadline: float):
@@ -220,26 +241,28 @@ class Sender(threading.Thread):
             mailer.close()
             self._reports.put(None)
 
-    def _send(self, item: Ready, mailer: delivery.Mailer) -> tuple[Ready, str, str]:
+    def _send(self, item: Ready, mailer: delivery.Mailer) -> tuple[Ready, str, str, float]:
         if self._halt.is_set() or time.monotonic() > self.deadline:
-            return item, RELEASED, ""
+            return item, RELEASED, "", time.monotonic()
         reminder = item.reminder
         try:
             note = delivery.deliver(
                 reminder=reminder, message=item.message, rendered=item.rendered, mailer=mailer
             )
         except delivery.DeliveryError as exc:
-            return item, FAILED, str(exc)
+            return item, FAILED, str(exc), time.monotonic()
         except Exception as exc:
             _broken_log(reminder)
-            return item, FAILED, f"{type(exc).__name__}: {exc}"
-        return item, SENT, note
+            return item, FAILED, f"{type(exc).__name__}: {exc}", time.monotonic()
+        return item, SENT, note, time.monotonic()
 
-    def reports(self, *, wait: bool) -> list[tuple[Ready, str, str]]:
-        """What happened since the last call; with ``wait``, at least one report or the end."""
+    def reports(self, *, timeout: float | None) -> list[tuple[Ready, str, str, float]]:
+        """What happened since the last call: waits up to ``timeout`` seconds (None: until
+        there is something to report) when there is nothing yet."""
         reports = []
-        if wait and not self.done:
-            reports.append(self._reports.get())
+        if not self.done and self._reports.empty() and timeout != 0:
+            with contextlib.suppress(queue.Empty):
+                reports.append(self._reports.get(timeout=timeout))
         while not self._reports.empty():
             reports.append(self._reports.get())
         if None in reports:

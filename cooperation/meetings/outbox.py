@@ -225,7 +225,8 @@ def _sent_sql() -> str:
             SET state = %(sent)s, sent_at = %(now)s, next_attempt_at = NULL,
                 last_error = delivered.note
             FROM delivered
-            WHERE r.id = delivered.id AND r.state = %(sending)s AND r.claimed_by = %(worker)s
+            WHERE r.id = ANY(%(ids)s::bigint[]) AND r.id = delivered.id
+                AND r.state = %(sending)s AND r.claimed_by = %(worker)s
             RETURNING r.*
         ), history AS (
             INSERT INTO {quote(history._meta.db_table)} ({columns}, history_date,
