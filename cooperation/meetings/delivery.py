@@ -173,7 +173,7 @@ class Mailer:
         self.connection = None
         self.unreachable = ""
 
-    def send(self, email: EmailMultiAlternatives) -> None:
+    def send(self, mail: EmailMultiAlternatives) -> None:
         if self.unreachable:
             raise DeliveryError(self.unreachable)
         if self.connection is None:
@@ -185,7 +185,7 @@ class Mailer:
                 self.unreachable = _email_error(exc)
                 raise DeliveryError(self.unreachable) from exc
         try:
-            self.connection.send_messages([email])
+            self.connection.send_messages([mail])
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
             raise DeliveryError(_email_error(exc)) from exc
@@ -223,7 +223,7 @@ def notification_text(message: Message) -> str:
 
 
 def notification(*, reminder: Reminder, message: Message, rendered: Rendered) -> Notification:
-    """The in-app copy of an e-mail reminder (see ``notifications_post``)."""
+    """The in-app copy of an e-mail reminder, not yet saved."""
     return Notification(
         reminder=reminder,
         user=reminder.recipient,
@@ -234,8 +234,8 @@ def notification(*, reminder: Reminder, message: Message, rendered: Rendered) ->
 
 
 def notifications_post(notifications: list[Notification]) -> None:
-    """The in-app copies of a batch, in one INSERT; one per reminder however often the e-mail
-    is retried (a reminder that has one already keeps it)."""
+    """In-app copies in one INSERT; one per reminder however often the e-mail is retried (a
+    reminder that has one already keeps it)."""
     Notification.objects.bulk_create(notifications, ignore_conflicts=True)
 
 
@@ -284,7 +284,8 @@ def _check_robot_answer(body: bytes) -> None:
 def deliver(*, reminder: Reminder, message: Message, rendered: Rendered, mailer: Mailer) -> str:
     """Send through the reminder's channel; returns a note for the row ('' when all went).
 
-    The in-app copy of an e-mail reminder is posted before (``notifications_post``).
+    The in-app copy of an e-mail reminder is written with the outcome of the attempt (sent,
+    or failed), by the dispatcher.
     """
     if reminder.channel == Channel.WEBHOOK:
         webhook_post(reminder=reminder, message=message, rendered=rendered)

@@ -2,15 +2,15 @@
 outcome; repeat.
 
 Any number of dispatchers may run at once (two beats, several workers, a cron job): each row
-is claimed by exactly one of them (see outbox). A dispatcher killed in the middle of a send
+is claimed by exactly one of them (see outbox). A dispatcher killed in the middle of a batch
 leaves its rows claimed; the lease runs out and the next dispatch sends them.
 
 A batch (CHENGYI_DISPATCH_CLAIM rows) is claimed in one statement and looked up in one query.
 Its messages go out from a sender thread, one after the other over one connection to the mail
 server, while this thread composes the next ones and records what was sent: a row is marked
-sent as soon as the mail server has accepted its message, without the sender waiting for that
-commit. What was not sent (no longer relevant, failed, held back) is recorded for the whole
-batch in one transaction at the end.
+sent within RECORD_WITHIN of the mail server's acceptance, together with the others accepted
+meanwhile, and the sender never waits for that commit. What was not sent (no longer relevant,
+failed, held back) is recorded for the whole batch in one transaction at the end.
 """
 
 import contextlib
@@ -36,6 +36,14 @@ from . import delivery, outbox
 from .messages import BatchLookups, Message, NotRelevant, compose, language_of, meeting_slot
 
 logger = logging.getLogger("cooperation.reminders")
+
+SENT, FAILED, RELEASED = "sent", "failed", "released"
+
+# A delivered row is marked sent this long (seconds) after the mail server accepted it, at
+# the latest, with the others accepted meanwhile: one statement for several rows costs this
+# process and the database a fraction of one per row. A worker that dies in between sends
+# those messages again after the lease, with the same Message-ID (README, "Exactly once").
+RECORD_WITHIN = 0.02
 
 
 @dataclass
@@ -197,15 +205,6 @@ class Batch:
         )
         self.result.count("sent", len(delivered))
         _sent_log([item.reminder for item, _note, _at in delivered])
-
-
-SENT, FAILED, RELEASED = "sent", "failed", "released"
-
-# A delivered row is marked sent this long (seconds) after the mail server accepted it, at
-# the latest, with the others accepted meanwhile: one statement for several rows costs this
-# process and the database a fraction of one per row. A worker that dies in between sends
-# those messages again after the lease, with the same Message-ID (README, "Exactly once").
-RECORD_WITHIN = 0.02
 
 
 class Sender(threading.Thread):

@@ -5,12 +5,13 @@ pending ──claim──▶ sending ──▶ sent
    └── retry later ◀──┤ └────▶ failed (after CHENGYI_REMINDER_MAX_ATTEMPTS)
    └── lease expired ◀┘ (the sender vanished: a killed worker)
 
-A dispatcher claims a row with one conditional UPDATE (``WHERE state = 'pending' ...``), so
-of two dispatchers only one can win a row, on PostgreSQL and on SQLite alike; PostgreSQL first
-picks candidates with ``SELECT ... FOR UPDATE SKIP LOCKED`` so racing dispatchers take
-different rows instead of queueing behind each other. Every outcome is again a conditional
-UPDATE that only the holder of the claim can make, followed by a history row: the UPDATE is
-the concurrency guard, and the history keeps each attempt's error.
+A dispatcher claims a batch of rows with a conditional UPDATE (``WHERE state = 'pending'
+...``), so of two dispatchers only one can win a row, on PostgreSQL and on SQLite alike;
+PostgreSQL first picks candidates with ``SELECT ... FOR UPDATE SKIP LOCKED`` so racing
+dispatchers take different rows instead of queueing behind each other. Every outcome is again
+a conditional UPDATE that only the holder of the claim can make, with a history row in the
+same transaction: the UPDATE is the concurrency guard, and the history keeps each attempt's
+error. Rows given the same change share one UPDATE.
 """
 
 import datetime
@@ -147,10 +148,9 @@ def sent_record(
 ) -> int:
     """Record delivered rows, each with its note and in-app copy, at once; returns how many.
 
-    The dispatcher calls this as soon as the mail server has accepted a message, while the
-    next one goes out, so a row says "sent" within a commit's time of its acceptance. Only
-    the rows this worker still holds are recorded, and only they get their in-app copy (one
-    per reminder: a copy that exists is kept).
+    The dispatcher calls this within moments of the mail server's acceptance, while the next
+    messages go out. Only the rows this worker still holds are recorded, and only they get
+    their in-app copy (one per reminder: a copy that exists is kept).
     """
     user = user or system_user()
     now = timezone.now()
