@@ -74,6 +74,12 @@ def _transition(pk: int, *, expect: Q, fields: dict, reason: str) -> bool:
     return bool(changed)
 
 
+def backlog(*, more_than: int) -> bool:
+    """Whether more than ``more_than`` rows can be claimed now."""
+    due = Reminder.objects.filter(_claimable(timezone.now())).order_by()
+    return due[: more_than + 1].count() > more_than
+
+
 def claim(*, worker: str, now: datetime.datetime | None = None, limit: int = 1) -> list[int]:
     """Take up to ``limit`` due rows for ``worker``; no other dispatcher gets them."""
     now = now or timezone.now()
