@@ -160,23 +160,30 @@ def _email_error(exc: Exception) -> str:
 
 
 class Mailer:
-    """The e-mail of one batch over one connection to the mail server.
+    """The e-mail of a dispatch run over one connection to the mail server.
 
-    Opened at the first message and closed by ``close()``. A message the server refuses fails
-    alone: the connection is dropped (its state is unknown) and the next message opens a new
-    one. When the server cannot be reached at all, the rest of the batch fails at once with
-    the same error instead of waiting EMAIL_TIMEOUT for each message, which could outlast the
-    claim's lease.
+    Opened at the first message, renewed after MESSAGES_PER_CONNECTION, closed by ``close()``.
+    A message the server refuses fails alone: the connection is dropped (its state is
+    unknown) and the next message opens a new one. When the server cannot be reached at all,
+    the rest of the run fails at once with the same error instead of waiting EMAIL_TIMEOUT for
+    each message, which could outlast the claim's lease.
     """
+
+    # Some mail servers take only so many messages per connection: a new one after these.
+    MESSAGES_PER_CONNECTION = 100
 
     def __init__(self):
         self.connection = None
         self.unreachable = ""
+        self.sent = 0  # over the current connection
 
     def send(self, mail: EmailMultiAlternatives) -> None:
         if self.unreachable:
             raise DeliveryError(self.unreachable)
+        if self.sent >= self.MESSAGES_PER_CONNECTION:
+            self.close()
         if self.connection is None:
+            self.sent = 0
             self.connection = get_connection(fail_silently=False)
             try:
                 self.connection.open()
@@ -189,6 +196,7 @@ class Mailer:
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
             raise DeliveryError(_email_error(exc)) from exc
+        self.sent += 1
 
     def _drop(self) -> None:
         """Forget the connection without a QUIT, which a stalled server would not answer."""

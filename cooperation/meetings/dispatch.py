@@ -2,15 +2,15 @@
 outcome; repeat.
 
 Any number of dispatchers may run at once (two beats, several workers, a cron job): each row
-is claimed by exactly one of them (see outbox). A dispatcher killed in the middle of a batch
+is claimed by exactly one of them (see outbox). A dispatcher killed in the middle of a run
 leaves its rows claimed; the lease runs out and the next dispatch sends them.
 
 A batch (CHENGYI_DISPATCH_CLAIM rows) is claimed in one statement and looked up in one query.
-Its messages go out from a sender thread, one after the other over one connection to the mail
-server, while this thread composes the next ones and records what was sent: a row is marked
-sent within RECORD_WITHIN of the mail server's acceptance, together with the others accepted
-meanwhile, and the sender never waits for that commit. What was not sent (no longer relevant,
-failed, held back) is recorded for the whole batch in one transaction at the end.
+The messages go out from a sender thread, one after the other over one connection to the
+mail server, while this thread claims and composes the next batch and records what was sent:
+a row is marked sent within RECORD_WITHIN of the mail server's acceptance, together with the
+others accepted meanwhile, and the sender never waits for that commit. What was not sent (no
+longer relevant, failed, held back) is recorded in one transaction at the end of the run.
 """
 
 import contextlib
@@ -67,6 +67,9 @@ class Ready:
     message: Message
     rendered: delivery.Rendered
     notification: Notification | None  # the in-app copy of an e-mail reminder
+    # Not sent after this (time.monotonic()): half the lease after the claim, so no send can
+    # still be under way when the lease runs out and another dispatcher takes the row.
+    deadline: float
 
 
 def worker_name() -> str:
@@ -76,47 +79,51 @@ def worker_name() -> str:
 def reminders_dispatch_due(*, limit: int | None = None, worker: str | None = None):
     """Send the reminders that are due, up to ``limit``; ``more`` says whether some remain."""
     limit = settings.CHENGYI_DISPATCH_BATCH if limit is None else limit
-    worker = worker or worker_name()
     result = DispatchResult(released=outbox.leases_expire())
-    user = system_user()  # the history's author, looked up once for every batch
-    handled = 0
-    while handled < limit:
-        claimed = outbox.claim(
-            worker=worker, limit=min(settings.CHENGYI_DISPATCH_CLAIM, limit - handled)
-        )
-        if not claimed:
-            return result
-        Batch(claimed, worker=worker, user=user, result=result).deliver()
-        handled += len(claimed)
-    result.more = True
+    # The history's author is looked up once for every batch of the run.
+    Run(worker=worker or worker_name(), user=system_user(), result=result).deliver(limit)
     return result
 
 
-class Batch:
-    """The claimed rows ``pks`` of one round, delivered; what happened is added to ``result``.
+class Run:
+    """One dispatch: batches claimed and composed here, sent by a sender thread meanwhile.
 
-    Whatever goes wrong with one row (a broken context, a template error, a refused send) is
-    recorded on that row as a failed attempt, with its retries and backoff; the others go on.
+    The next batch is claimed and composed while the sender is still on the last one, so
+    neither waits for the other. Whatever goes wrong with one row (a broken context, a
+    template error, a refused send) is recorded on that row as a failed attempt, with its
+    retries and backoff; the others go on.
     """
 
-    def __init__(self, pks: list[int], *, worker: str, user, result: DispatchResult):
-        self.pks = pks
+    def __init__(self, *, worker: str, user, result: DispatchResult):
         self.worker = worker
         self.user = user
         self.result = result
         self.outcomes = outbox.Outcomes()
         self.notifications: list[Notification] = []  # of e-mail rows that failed
         self.delivered: list[tuple[Ready, str, float]] = []  # sent, not yet recorded
+        self.slots: set[tuple] = set()  # meetings and people reminded in this run
 
-    def deliver(self) -> None:
-        # Nothing is started past half the lease, so no send can still be under way when the
-        # lease runs out and another dispatcher takes the row (one send stays well within it).
-        sender = Sender(deadline=time.monotonic() + settings.CHENGYI_REMINDER_LEASE_SECONDS / 2)
+    def deliver(self, limit: int) -> None:
+        sender = Sender()
         sender.start()
         try:
-            for item in self._prepare():
-                sender.send(item)
-                self._collect(sender.reports(timeout=0))
+            handled = 0
+            while handled < limit:
+                # Claim the next batch when the sender is through half of what it holds:
+                # its claim and composing overlap the sends instead of pausing them.
+                while sender.waiting() > settings.CHENGYI_DISPATCH_CLAIM // 2:
+                    self._collect(sender.reports(timeout=self._record_due()))
+                batch = settings.CHENGYI_DISPATCH_CLAIM
+                claimed = outbox.claim(worker=self.worker, limit=min(batch, limit - handled))
+                if not claimed:
+                    break
+                handled += len(claimed)
+                deadline = time.monotonic() + settings.CHENGYI_REMINDER_LEASE_SECONDS / 2
+                for item in self._prepare(claimed, deadline):
+                    sender.send(item)
+                    self._collect(sender.reports(timeout=0))
+            else:
+                self.result.more = True
             sender.close()
             while not sender.done:
                 self._collect(sender.reports(timeout=self._record_due()))
@@ -132,28 +139,27 @@ class Batch:
                 failed = states[reminder.pk] == ReminderState.FAILED
                 self.result.count("failed" if failed else "retried")
 
-    def _prepare(self) -> Iterator[Ready]:
-        """Each row composed and rendered in its recipient's language, in turn; the rows that
-        will not be sent (no longer relevant, broken) go to the outcomes."""
+    def _prepare(self, pks: list[int], deadline: float) -> Iterator[Ready]:
+        """The batch ``pks``, each composed and rendered in its recipient's language, in turn;
+        the rows that will not be sent (no longer relevant, broken) go to the outcomes."""
         reminders = list(
             Reminder.objects.select_related(
                 "recipient__profile", "meeting__mechanism", "item__parent"
             )
-            .filter(pk__in=self.pks)
+            .filter(pk__in=pks)
             .order_by("due_at", "pk")
         )
         lookups = BatchLookups(reminders, now=timezone.now())
         renderings = delivery.Renderings()
-        slots: set[tuple] = set()
         for reminder in reminders:
             slot = meeting_slot(reminder)
-            if slot in slots:
-                # A second reminder of the same meeting to the same person in this batch:
-                # whether it has anything to say depends on how the first fares. Next round.
+            if slot in self.slots:
+                # A second reminder of the same meeting to the same person in this run:
+                # whether it has anything to say depends on how the first fares. Next run.
                 self.outcomes.released.append(reminder)
                 continue
             if slot is not None:
-                slots.add(slot)
+                self.slots.add(slot)
             try:
                 with translation.override(language_of(reminder)):
                     message = compose(reminder, batch=lookups)
@@ -170,11 +176,12 @@ class Batch:
             note = None
             if reminder.channel != Channel.WEBHOOK:
                 note = delivery.notification(reminder=reminder, message=message, rendered=rendered)
-            yield Ready(reminder, message, rendered, note)
+            yield Ready(reminder, message, rendered, note, deadline)
+            time.sleep(0)  # a sender waiting for the interpreter lock takes it now
 
     def _collect(self, reports: list[tuple[Ready, str, str, float]]) -> None:
         """Take the sender's reports: what was sent is recorded once RECORD_WITHIN has passed
-        since the first of them was accepted; the rest waits for the end of the batch."""
+        since the first of them was accepted; the rest waits for the end of the run."""
         for item, outcome, detail, at in reports:
             if outcome == SENT:
                 self.delivered.append((item, detail, at))
@@ -208,17 +215,16 @@ class Batch:
 
 
 class Sender(threading.Thread):
-    """Sends a batch's messages in order, on its own thread, over one connection.
+    """Sends a run's messages in order, on its own thread, over one connection at a time.
 
     The dispatcher hands over each message as soon as it is rendered (``send``) and records
-    what was sent (``reports``) while the next one goes out. The thread never touches the
+    what was sent (``reports``) while the next ones go out. The thread never touches the
     database: rows, recipients and texts were loaded and rendered before. A report is
     (item, SENT | FAILED | RELEASED, note or error, time.monotonic() of the outcome).
     """
 
-    def __init__(self, *, deadline: float):
+    def __init__(self):
         super().__init__(name="reminder-sender", daemon=True)
-        self.deadline = deadline
         self.done = False
         self._inbox: queue.SimpleQueue = queue.SimpleQueue()
         self._reports: queue.SimpleQueue = queue.SimpleQueue()
@@ -226,6 +232,10 @@ class Sender(threading.Thread):
 
     def send(self, item: Ready) -> None:
         self._inbox.put(item)
+
+    def waiting(self) -> int:
+        """Messages handed over and not yet taken up."""
+        return self._inbox.qsize()
 
     def close(self) -> None:
         """Nothing more to send: the thread ends after the last message."""
@@ -241,7 +251,7 @@ class Sender(threading.Thread):
             self._reports.put(None)
 
     def _send(self, item: Ready, mailer: delivery.Mailer) -> tuple[Ready, str, str, float]:
-        if self._halt.is_set() or time.monotonic() > self.deadline:
+        if self._halt.is_set() or time.monotonic() > item.deadline:
             return item, RELEASED, "", time.monotonic()
         reminder = item.reminder
         try:

@@ -79,9 +79,14 @@ def reasons(reminder) -> list[str]:
     return list(history.values_list("history_change_reason", flat=True))
 
 
-@pytest.mark.parametrize(("claim", "connections"), [(50, 1), (10, 3)])
-def test_a_batch_goes_out_over_one_smtp_connection(crowd, smtp, settings, claim, connections):
+@pytest.mark.parametrize(
+    ("claim", "per_connection", "connections"), [(50, 100, 1), (10, 100, 1), (10, 12, 3)]
+)
+def test_batches_go_out_over_one_smtp_connection(
+    crowd, smtp, settings, monkeypatch, claim, per_connection, connections
+):
     settings.CHENGYI_DISPATCH_CLAIM = claim
+    monkeypatch.setattr(delivery.Mailer, "MESSAGES_PER_CONNECTION", per_connection)
     result = reminders_dispatch_due()
     assert (result.sent, result.retried, result.failed) == (COUNT, 0, 0)
     keys = smtp.wait_for(COUNT)
@@ -129,9 +134,9 @@ def test_a_refused_recipient_fails_alone_and_the_batch_goes_on(crowd, smtp, sett
     assert Notification.objects.filter(reminder=row).count() == 1
 
 
-def test_a_server_that_does_not_answer_fails_the_batch_at_once(crowd, settings):
+def test_a_server_that_does_not_answer_fails_the_rest_at_once(crowd, settings):
     """A server that takes the connection and never greets: the first message waits
-    EMAIL_TIMEOUT, the rest of the batch fails with the same error straight away."""
+    EMAIL_TIMEOUT, the rest fails with the same error straight away."""
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(50)  # connections are queued, never accepted: no greeting ever comes
@@ -154,23 +159,29 @@ def test_a_server_that_does_not_answer_fails_the_batch_at_once(crowd, settings):
 
 def test_nothing_is_started_past_half_the_lease(crowd, smtp, settings):
     """The server sits on the first message for longer than half the lease: the batch sends
-    nothing more; the rest is released (the attempt not counted) and the next claim sends it."""
+    nothing more; the rest is given back (the attempt not counted) for the next dispatch."""
     settings.CHENGYI_REMINDER_LEASE_SECONDS = 2
     settings.CHENGYI_DISPATCH_CLAIM = 50
     smtp.hold_next()
     threading.Timer(1.5, smtp.release).start()  # then answers 451 and keeps nothing
     result = reminders_dispatch_due()
-    assert (result.sent, result.retried) == (COUNT - 1, 1)
+    assert (result.sent, result.retried) == (0, 1)
     held = Reminder.objects.order_by("due_at", "pk").first()
     assert (held.state, held.attempts) == (ReminderState.PENDING, 1)
     assert "451" in held.last_error
     rest = Reminder.objects.exclude(pk=held.pk)
+    assert set(rest.values_list("state", "attempts", "claimed_by")) == {
+        (ReminderState.PENDING, 0, "")
+    }
+    assert {tuple(reasons(r)) for r in rest} == {()}  # given back: no history row
+    assert smtp.keys() == []
+
+    assert reminders_dispatch_due().sent == COUNT - 1
     assert set(rest.values_list("state", "attempts")) == {(ReminderState.SENT, 1)}
-    assert smtp.connections() == 1  # the first batch's connection kept nothing
     assert len(set(smtp.keys())) == COUNT - 1
 
 
-def test_a_second_reminder_of_the_same_meeting_in_one_batch_waits_for_the_first(
+def test_a_second_reminder_of_the_same_meeting_in_one_run_waits_for_the_first(
     crowd, smtp, settings
 ):
     # A caught-up reminder and the regular one, due together, to the same person.
@@ -185,11 +196,15 @@ def test_a_second_reminder_of_the_same_meeting_in_one_batch_waits_for_the_first(
         context={"offset_days": 1},
     )
     result = reminders_dispatch_due()
-    assert (result.sent, result.cancelled) == (COUNT, 1)
+    assert (result.sent, result.cancelled) == (COUNT, 0)
+    second.refresh_from_db()
+    assert (second.state, second.attempts) == (ReminderState.PENDING, 0)  # held back
+    result = reminders_dispatch_due()
+    assert (result.sent, result.cancelled) == (0, 1)
     second.refresh_from_db()
     assert second.state == ReminderState.CANCELLED
     assert "less than 20 hours ago" in second.last_error
-    assert second.attempts == 1  # held back once (not counted), then claimed and dropped
+    assert second.attempts == 1
     keys = smtp.wait_for(COUNT)
     assert keys.count(first.key) == 1 and second.key not in keys
 
