@@ -2,6 +2,7 @@
 
 import contextlib
 import email.policy
+import functools
 import json
 import smtplib
 import urllib.error
@@ -13,6 +14,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends import smtp
+from django.core.mail.message import sanitize_address
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.html import escape
@@ -155,6 +158,33 @@ def email_message(*, reminder: Reminder, rendered: Rendered) -> ReminderEmail:
     return mail
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """An e-mail made ready for the wire before its turn comes, so the thread that talks to
+    the mail server does little else: the message, its envelope and its bytes."""
+
+    mail: EmailMultiAlternatives
+    envelope_from: str
+    envelope_to: list[str]
+    data: bytes
+
+
+def email_outgoing(*, reminder: Reminder, rendered: Rendered) -> Outgoing:
+    mail = email_message(reminder=reminder, rendered=rendered)
+    encoding = mail.encoding or settings.DEFAULT_CHARSET
+    return Outgoing(
+        mail=mail,
+        envelope_from=_sanitized(mail.from_email, encoding),
+        envelope_to=[sanitize_address(address, encoding) for address in mail.recipients()],
+        data=mail.message().as_bytes(linesep="\r\n"),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _sanitized(address: str, encoding: str) -> str:
+    return sanitize_address(address, encoding)  # the From of every reminder: parsed once
+
+
 def _email_error(exc: Exception) -> str:
     return f"e-mail: {type(exc).__name__}: {exc}"
 
@@ -177,7 +207,7 @@ class Mailer:
         self.unreachable = ""
         self.sent = 0  # over the current connection
 
-    def send(self, mail: EmailMultiAlternatives) -> None:
+    def send(self, outgoing: Outgoing) -> None:
         if self.unreachable:
             raise DeliveryError(self.unreachable)
         if self.sent >= self.MESSAGES_PER_CONNECTION:
@@ -192,7 +222,14 @@ class Mailer:
                 self.unreachable = _email_error(exc)
                 raise DeliveryError(self.unreachable) from exc
         try:
-            self.connection.send_messages([mail])
+            if type(self.connection) is smtp.EmailBackend:
+                # What Django's SMTP backend does with a message (EmailBackend._send), with
+                # the envelope and bytes made ready before.
+                self.connection.connection.sendmail(
+                    outgoing.envelope_from, outgoing.envelope_to, outgoing.data
+                )
+            else:
+                self.connection.send_messages([outgoing.mail])
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
             raise DeliveryError(_email_error(exc)) from exc
@@ -289,16 +326,23 @@ def _check_robot_answer(body: bytes) -> None:
         raise DeliveryError(f"webhook: refused: {answer}")
 
 
-def deliver(*, reminder: Reminder, message: Message, rendered: Rendered, mailer: Mailer) -> str:
+def deliver(
+    *,
+    reminder: Reminder,
+    message: Message,
+    rendered: Rendered,
+    mailer: Mailer,
+    outgoing: Outgoing | None = None,
+) -> str:
     """Send through the reminder's channel; returns a note for the row ('' when all went).
 
-    The in-app copy of an e-mail reminder is written with the outcome of the attempt (sent,
-    or failed), by the dispatcher.
+    ``outgoing``: the e-mail, when it was made ready before. The in-app copy of an e-mail
+    reminder is written with the outcome of the attempt (sent, or failed), by the dispatcher.
     """
     if reminder.channel == Channel.WEBHOOK:
         webhook_post(reminder=reminder, message=message, rendered=rendered)
         return ""
     if not reminder.recipient.email:
         return NO_ADDRESS
-    mailer.send(email_message(reminder=reminder, rendered=rendered))
+    mailer.send(outgoing or email_outgoing(reminder=reminder, rendered=rendered))
     return ""

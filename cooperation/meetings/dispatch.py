@@ -67,6 +67,7 @@ class Ready:
     message: Message
     rendered: delivery.Rendered
     notification: Notification | None  # the in-app copy of an e-mail reminder
+    outgoing: delivery.Outgoing | None  # the e-mail, made ready here
     # Not sent after this (time.monotonic()): half the lease after the claim, so no send can
     # still be under way when the lease runs out and another dispatcher takes the row.
     deadline: float
@@ -161,11 +162,7 @@ class Run:
             if slot is not None:
                 self.slots.add(slot)
             try:
-                with translation.override(language_of(reminder)):
-                    message = compose(reminder, batch=lookups)
-                    rendered = delivery.render(
-                        message, recipient=reminder.recipient, batch=renderings
-                    )
+                ready = self._ready(reminder, lookups, renderings, deadline)
             except NotRelevant as exc:
                 self.outcomes.cancelled.append((reminder, str(exc)))
                 continue
@@ -173,11 +170,21 @@ class Run:
                 _broken_log(reminder)
                 self.outcomes.failed.append((reminder, f"{type(exc).__name__}: {exc}"))
                 continue
-            note = None
-            if reminder.channel != Channel.WEBHOOK:
-                note = delivery.notification(reminder=reminder, message=message, rendered=rendered)
-            yield Ready(reminder, message, rendered, note, deadline)
+            yield ready
             time.sleep(0)  # a sender waiting for the interpreter lock takes it now
+
+    @staticmethod
+    def _ready(reminder: Reminder, lookups, renderings, deadline: float) -> Ready:
+        """Composed and rendered in the recipient's language, the e-mail made ready."""
+        with translation.override(language_of(reminder)):
+            message = compose(reminder, batch=lookups)
+            rendered = delivery.render(message, recipient=reminder.recipient, batch=renderings)
+        note = outgoing = None
+        if reminder.channel != Channel.WEBHOOK:
+            note = delivery.notification(reminder=reminder, message=message, rendered=rendered)
+            if reminder.recipient.email:
+                outgoing = delivery.email_outgoing(reminder=reminder, rendered=rendered)
+        return Ready(reminder, message, rendered, note, outgoing, deadline)
 
     def _collect(self, reports: list[tuple[Ready, str, str, float]]) -> None:
         """Take the sender's reports: what was sent is recorded once RECORD_WITHIN has passed
@@ -256,7 +263,11 @@ class Sender(threading.Thread):
         reminder = item.reminder
         try:
             note = delivery.deliver(
-                reminder=reminder, message=item.message, rendered=item.rendered, mailer=mailer
+                reminder=reminder,
+                message=item.message,
+                rendered=item.rendered,
+                mailer=mailer,
+                outgoing=item.outgoing,
             )
         except delivery.DeliveryError as exc:
             return item, FAILED, str(exc), time.monotonic()

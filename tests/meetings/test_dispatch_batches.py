@@ -134,6 +134,18 @@ def test_a_refused_recipient_fails_alone_and_the_batch_goes_on(crowd, smtp, sett
     assert Notification.objects.filter(reminder=row).count() == 1
 
 
+def test_an_unusable_address_fails_alone(crowd, smtp, settings):
+    settings.CHENGYI_DISPATCH_CLAIM = 10
+    broken = crowd[4]
+    get_user_model().objects.filter(pk=broken.pk).update(email="crowd004@exa\nmple.com")
+    result = reminders_dispatch_due()
+    assert (result.sent, result.retried) == (COUNT - 1, 1)
+    row = Reminder.objects.get(recipient=broken)
+    assert (row.state, row.attempts) == (ReminderState.PENDING, 1)
+    assert row.last_error.startswith("BadHeaderError")  # Django's guard against injection
+    assert len(set(smtp.wait_for(COUNT - 1))) == COUNT - 1
+
+
 def test_a_server_that_does_not_answer_fails_the_rest_at_once(crowd, settings):
     """A server that takes the connection and never greets: the first message waits
     EMAIL_TIMEOUT, the rest fails with the same error straight away."""
