@@ -112,8 +112,10 @@ class Run:
             while handled < limit:
                 # Claim the next batch when the sender is through half of what it holds:
                 # its claim and composing overlap the sends instead of pausing them.
-                while sender.waiting() > settings.CHENGYI_DISPATCH_CLAIM // 2:
+                while not sender.done and sender.waiting() > settings.CHENGYI_DISPATCH_CLAIM // 2:
                     self._collect(sender.reports(timeout=self._record_due()))
+                if sender.done:  # the sender thread ended early: claim nothing more
+                    break
                 batch = settings.CHENGYI_DISPATCH_CLAIM
                 claimed = outbox.claim(worker=self.worker, limit=min(batch, limit - handled))
                 if not claimed:
