@@ -185,6 +185,21 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
+# --- Cache ----------------------------------------------------------------------------------
+# Per process. What is cached (the dashboard's figures) is keyed by the data's version, so a
+# process never serves figures older than the data it reads; a shared cache would only save
+# each worker's first computation.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "chengyi",
+        "OPTIONS": {"MAX_ENTRIES": 100},
+    }
+}
+# How long computed dashboard figures are shown (any write the dashboard counts computes them
+# anew; the time-dependent ones, stale and overdue, are at most this old). 0 turns it off.
+CHENGYI_DASHBOARD_CACHE_SECONDS = env_int("CHENGYI_DASHBOARD_CACHE_SECONDS", 60)
+
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))

@@ -13,7 +13,7 @@ import dataclasses
 import datetime
 from collections import defaultdict
 
-from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -122,6 +122,11 @@ def visible_pks(user) -> QuerySet | None:
     return permissions.restrict_items(user, "view").order_by().values("pk")
 
 
+def _visible(user) -> QuerySet | None:
+    """As ``visible_pks``, but None also when ``user`` sees every item (no filter to apply)."""
+    return None if user is None or permissions.sees_every_item(user) else visible_pks(user)
+
+
 def _restrict(queryset: QuerySet, visible: QuerySet | None, field: str = "pk") -> QuerySet:
     return queryset if visible is None else queryset.filter(**{f"{field}__in": visible})
 
@@ -153,10 +158,15 @@ def _attach_co_owners(states: dict[int, ItemState], visible: QuerySet | None) ->
             states[item_id].co_owner_ids = tuple(sorted(org_ids))
 
 
-def states_now(*, user=None) -> dict[int, ItemState]:
-    """Every item ``user`` may see as it is now (three queries)."""
-    visible = visible_pks(user)
+def states_now(*, user=None, ids=None) -> dict[int, ItemState]:
+    """Every item ``user`` may see as it is now, or those of ``ids`` (two queries).
+
+    The roll-up is computed in SQL from the live sub-items, so ``ids`` need not name them.
+    """
+    visible = _visible(user)
     queryset = _restrict(CooperationItem.objects.order_by(), visible)
+    if ids is not None:
+        queryset = queryset.filter(pk__in=ids)
     queryset = selectors.with_last_report(selectors.with_rollup(queryset)).annotate(
         overdue_milestone_count=overdue_milestone_count(timezone.localdate()),
         first_recorded_at=selectors.first_recorded(),
@@ -188,10 +198,16 @@ def roll_up(states: dict[int, ItemState]) -> None:
         state.rolled = half_up(total, weight) if weight > 0 else state.progress
 
 
-def states_at(at: datetime.datetime, *, user=None) -> dict[int, ItemState]:
-    """Every item ``user`` may see as it was at ``at``, from the history (four queries)."""
-    visible = visible_pks(user)
+def states_at(at: datetime.datetime, *, user=None, family=None) -> dict[int, ItemState]:
+    """Every item ``user`` may see as it was at ``at``, from the history (four queries).
+
+    With ``family`` (item ids), only those items and their sub-items of the time, enough to
+    roll the family's progress up.
+    """
+    visible = _visible(user)
     history = _restrict(CooperationItem.history.as_of(at), visible, "id").order_by()
+    if family is not None:
+        history = history.filter(Q(id__in=family) | Q(parent_id__in=family))
     history = history.annotate(first_recorded_at=selectors.first_recorded("id"))
     states, history_ids = {}, {}
     for row in history.values(*FIELDS, "history_id", "first_recorded_at"):
@@ -202,18 +218,33 @@ def states_at(at: datetime.datetime, *, user=None) -> dict[int, ItemState]:
             states[row["id"]].first_recorded_at = row["first_recorded_at"]
     roll_up(states)
     reports = _restrict(StatusUpdate.objects.filter(reported_at__lte=at), visible, "item_id")
+    milestones = Milestone.history.as_of(at)
+    if family is not None:
+        # A sub-item whose parent changed since ``at`` is itself in the family, so the
+        # parent of today names the same families as the parent of then.
+        family_q = Q(item_id__in=family) | Q(item__parent_id__in=family)
+        reports, milestones = reports.filter(family_q), milestones.filter(family_q)
     latest = reports.order_by().values("item_id").annotate(last=Max("reported_at"))
     for item_id, last in latest.values_list("item_id", "last"):
         if item_id in states:
             states[item_id].last_reported_at = last
     today = timezone.localdate(at)
-    milestones = Milestone.history.as_of(at).filter(done_date__isnull=True, due_date__lt=today)
+    milestones = milestones.filter(done_date__isnull=True, due_date__lt=today)
     counts = milestones.order_by().values("item_id").annotate(n=Count("id"))
     for row in counts.values_list("item_id", "n"):
         if row[0] in states:
             states[row[0]].overdue_milestones = row[1]
     _attach_co_owners(states, visible)
     return states
+
+
+def overall_progress(states) -> int:
+    """Weighted average of the rolled-up progress of the open-or-done top-level items."""
+    counted = [s for s in states if s.parent_id is None and s.status != Status.CANCELLED]
+    weight = sum(s.weight for s in counted)
+    if not weight:
+        return 0
+    return half_up(sum(s.rolled * s.weight for s in counted), weight)
 
 
 def states_created(
@@ -223,7 +254,7 @@ def states_created(
     created = CooperationItem.history.filter(
         history_type="+", history_date__gt=start, history_date__lte=end
     )
-    rows = _restrict(created, visible_pks(user), "id").order_by("history_date", "history_id")
+    rows = _restrict(created, _visible(user), "id").order_by("history_date", "history_id")
     states = {}
     for row in rows.values(*FIELDS):
         states.setdefault(row["id"], _make(row))
@@ -271,7 +302,7 @@ def reports_between(
     queryset = StatusUpdate.objects.filter(reported_at__lt=end)
     if start is not None:
         queryset = queryset.filter(reported_at__gte=start)
-    queryset = _restrict(queryset, visible_pks(user), "item_id")
+    queryset = _restrict(queryset, _visible(user), "item_id")
     return list(
         queryset.order_by().values("item_id", "organization_id").annotate(count=Count("pk"))
     )
