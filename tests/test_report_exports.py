@@ -9,7 +9,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 
 from cooperation import permissions
 from cooperation.choices import Role
@@ -202,3 +203,89 @@ def test_admin_action_needs_the_reports_permission(world, make_user, client):
         {"action": "export_items_xlsx", "_selected_action": [world["items"]["K1"].pk]},
     )
     assert not hasattr(response, "streaming_content")
+
+
+def _rows_from_instances(queryset, absolute_url) -> list[list]:
+    """The item export's rows as first written: one model instance per row, every label and
+    link made per row. ``tables.item_rows`` reads plain values instead; they must agree."""
+    from cooperation.choices import Category, Health, Status
+    from cooperation.models import Organization
+    from cooperation.models.base import joined
+    from cooperation.reports.exports import yes_no
+
+    def label(choices, value):
+        return choices(value).label if value in choices.values else value or ""
+
+    def name(org):
+        return org.short_name if org is not None else ""
+
+    organizations = {org.pk: org for org in Organization.objects.all()}
+    rows = []
+    for item in queryset.select_related("agreement", "parent", "chengdu_lead", "yibin_lead"):
+        ids = (item.co_owner_ids or "").split(",")
+        co_owners = [organizations.get(int(pk)) for pk in ids if pk]
+        rows.append(
+            [
+                item.code,
+                item.title_zh,
+                item.title_en,
+                label(Category, item.category),
+                item.parent.code if item.parent_id else "",
+                str(item.agreement),
+                name(item.chengdu_lead),
+                name(item.yibin_lead),
+                joined(sorted(name(org) for org in co_owners if org is not None)),
+                label(Status, item.status),
+                label(Health, item.health),
+                item.progress,
+                round(item.rolled_up_progress),
+                item.weight,
+                item.start_date,
+                item.target_date,
+                item.last_reported_at,
+                yes_no(item.is_overdue),
+                yes_no(item.is_stale),
+                absolute_url(item.get_absolute_url()),
+            ]
+        )
+    return [[str(cell) if isinstance(cell, Promise) else cell for cell in row] for row in rows]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_item_rows_match_rows_made_from_model_instances(world, superuser, rf, language):
+    """Sub-items with a cancelled sibling, items without reports or leads, several co-owners,
+    an agreement with and one without a short title, stale and overdue flags: row for row
+    the same as the per-instance rows, in both languages."""
+    from cooperation import selectors
+    from cooperation.models import Agreement
+    from cooperation.reports import tables
+
+    from .report_data import bulk_items
+
+    bulk_items(60, prefix="E")
+    other = Agreement.objects.create(
+        code="other", title_zh="另一协议", title_en="Other", short_title_zh="另", short_title_en=""
+    )
+    CooperationItem.objects.filter(code__in=["E-3", "E-17"]).update(agreement=other)
+    c1 = world["items"]["C1"]
+    c1.co_owners.add(world["orgs"]["yb-a"], world["orgs"]["cd-a"])
+    request = rf.get("/items/export.csv", HTTP_HOST="testserver")
+    request.user = superuser
+    queryset = tables.item_export_queryset(
+        selectors.with_attention_flags(selectors.item_queryset(user=superuser)).order_by(
+            "sort_order", "code", "pk"
+        )
+    )
+    with translation.override(language):
+        expected = _rows_from_instances(queryset, request.build_absolute_uri)
+        rows = list(tables.item_rows(queryset, request.build_absolute_uri))
+    assert len(rows) == 68
+    assert rows == expected
+    by_code = {row[0]: row for row in rows}
+    assert by_code["K1"][12] == 88  # cancelled K1.3 left out of the roll-up
+    assert by_code["K2"][16] is None  # never reported
+    assert by_code["K1.1"][4] == "K1"
+    assert by_code["C1"][8].count("简称" if language == "zh-hans" else "-") == 3
+    assert by_code["K1"][19] == "http://testserver" + reverse(
+        "cooperation:item_detail", args=[world["items"]["K1"].pk]
+    )
