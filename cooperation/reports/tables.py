@@ -140,6 +140,7 @@ def item_rows(queryset: QuerySet, absolute_url):
     names = {pk: _name(org) for pk, org in organizations.items()}
     categories, statuses, healths = labels(Category), labels(Status), labels(Health)
     yes, no = yes_no(True), yes_no(False)
+    separator = joined(["", ""])  # "、" or "; ", as joined() puts between names
     # The link of item 1 is absolute_url("/items/1/"): make it once, put each pk in.
     head, tail = absolute_url(item_url(_LINK_PK)).rsplit(str(_LINK_PK), 1)
     agreements: dict[int, str] = {}
@@ -184,7 +185,7 @@ def item_rows(queryset: QuerySet, absolute_url):
             agreement,
             names.get(chengdu_lead_id, ""),
             names.get(yibin_lead_id, ""),
-            joined(co_owners),
+            separator.join(co_owners),
             statuses.get(status, status or ""),
             healths.get(health, health or ""),
             progress,
