@@ -181,7 +181,8 @@ class SheetRows:
         self.out = out  # a binary file
         self.epoch = sheet.parent.epoch
         self.styles: dict[object, str] = {}
-        self.columns: list[str] = []
+        self.columns: list[str] = []  # the column letters: A, B, ...
+        self.serials: dict[datetime.date, str] = {}
         self.wrap = Alignment(wrap_text=True, vertical="top")
         self.text_cell = cell_converter(xml=True)
 
@@ -194,11 +195,6 @@ class SheetRows:
                 cell.alignment = self.wrap
             style = self.styles[kind] = str(cell.style_id)
         return style
-
-    def _column(self, index: int) -> str:
-        while len(self.columns) <= index:
-            self.columns.append(get_column_letter(len(self.columns) + 1))
-        return self.columns[index]
 
     def _cell(self, ref: str, value) -> str:
         if isinstance(value, str):
@@ -224,20 +220,28 @@ class SheetRows:
         if isinstance(value, datetime.date):  # a datetime too
             if getattr(value, "tzinfo", None) is not None:
                 raise TypeError("Excel does not support time zones")
-            kind = datetime.datetime if isinstance(value, datetime.datetime) else datetime.date
-            serial = _number(to_excel(value, self.epoch))
+            if isinstance(value, datetime.datetime):
+                kind, serial = datetime.datetime, _number(to_excel(value, self.epoch))
+            else:  # few distinct dates (target dates, start dates): convert each once
+                kind, serial = datetime.date, self.serials.get(value)
+                if serial is None:
+                    serial = self.serials[value] = _number(to_excel(value, self.epoch))
             return f'<c r="{ref}" s="{self._style(kind, value)}" t="n"><v>{serial}</v></c>'
         raise TypeError(f"cannot write {value!r} to a worksheet")
 
     def write(self, rows: Iterable[list], first: int = 2) -> None:
-        text_cell, cell, column = self.text_cell, self._cell, self._column
+        text_cell, cell, letters = self.text_cell, self._cell, self.columns
         for number, row in enumerate(rows, start=first):
+            values = [text_cell(value) for value in row]
+            while len(letters) < len(values):
+                letters.append(get_column_letter(len(letters) + 1))
+            suffix = str(number)
             cells = [
-                cell(f"{column(index)}{number}", value)
-                for index, value in enumerate(map(text_cell, row))
+                cell(letters[index] + suffix, value)
+                for index, value in enumerate(values)
                 if value is not None
             ]
-            self.out.write(f'<row r="{number}">{"".join(cells)}</row>'.encode())
+            self.out.write(f'<row r="{suffix}">{"".join(cells)}</row>'.encode())
 
 
 SHEET_DATA_END = b"</sheetData>"

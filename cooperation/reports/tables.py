@@ -1,6 +1,17 @@
 """What each export contains: headers and rows, in the reader's language."""
 
-from django.db.models import Aggregate, CharField, OuterRef, QuerySet, Subquery
+from django.db.models import (
+    Aggregate,
+    Case,
+    CharField,
+    DateTimeField,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -78,7 +89,10 @@ class IdList(Aggregate):
 def item_export_queryset(queryset: QuerySet) -> QuerySet:
     """The filtered items plus what the export needs, in one query however many rows.
 
-    ``is_overdue`` and ``is_stale`` are the item list's own flags (``selectors``).
+    ``is_overdue`` is the item list's own flag (``selectors``). The roll-up and ``is_stale``
+    are worked out in Python from what they are made of, by the same rules
+    (``selectors.ROLLUP_RULE``, ``selectors.is_stale``): in SQL the roll-up reads each
+    item's sub-items three times and the stale flag its last report a second time.
 
     Co-owners come as a list of ids (one subquery), not a prefetch, which would cost a
     query per chunk of rows.
@@ -90,9 +104,26 @@ def item_export_queryset(queryset: QuerySet) -> QuerySet:
         .annotate(ids=IdList("organization_id"))
         .values("ids")
     )
+    if "children_weight" not in queryset.query.annotations:
+        queryset = selectors.with_rollup(queryset)
     if "is_overdue" not in queryset.query.annotations:
-        queryset = selectors.with_attention_flags(queryset)
-    return queryset.annotate(co_owner_ids=Subquery(co_owners, output_field=CharField()))
+        queryset = selectors.with_attention_flags(selectors.with_last_report(queryset))
+    # The latest report by the (item, -reported_at) index: one index entry, not all of them.
+    last_report = StatusUpdate.objects.filter(item=OuterRef("pk")).order_by("-reported_at")
+    reported = StatusUpdate.objects.filter(item=OuterRef("pk"))
+    # Staleness counts from the first history row only for an item never reported on.
+    first_recorded = Case(
+        When(
+            Q(status__in=selectors.STALE_STATUSES) & ~Exists(reported),
+            then=selectors.first_recorded(),
+        ),
+        output_field=DateTimeField(),
+    )
+    return queryset.annotate(
+        co_owner_ids=Subquery(co_owners, output_field=CharField()),
+        export_last_report=Subquery(last_report.values("reported_at")[:1]),
+        export_first_recorded=first_recorded,
+    )
 
 
 # What a row of the item export reads: plain values, not model instances (a tenth of the
@@ -115,13 +146,15 @@ ITEM_EXPORT_FIELDS = (
     "status",
     "health",
     "progress",
-    "rolled_up_progress",
+    "children_weighted",
+    "children_weight",
     "weight",
     "start_date",
     "target_date",
-    "last_reported_at",
+    "export_last_report",
+    "export_first_recorded",
+    "created_at",
     "is_overdue",
-    "is_stale",
 )
 
 
@@ -141,6 +174,8 @@ def item_rows(queryset: QuerySet, absolute_url):
     categories, statuses, healths = labels(Category), labels(Status), labels(Health)
     yes, no = yes_no(True), yes_no(False)
     separator = joined(["", ""])  # "、" or "; ", as joined() puts between names
+    # selectors.is_stale, its cutoff taken once
+    stale_statuses, stale_cutoff = selectors.STALE_STATUSES, selectors.stale_cutoff()
     # The link of item 1 is absolute_url("/items/1/"): make it once, put each pk in.
     head, tail = absolute_url(item_url(_LINK_PK)).rsplit(str(_LINK_PK), 1)
     agreements: dict[int, str] = {}
@@ -160,13 +195,15 @@ def item_rows(queryset: QuerySet, absolute_url):
         status,
         health,
         progress,
-        rolled_up_progress,
+        children_weighted,
+        children_weight,
         weight,
         start_date,
         target_date,
         last_reported_at,
+        first_recorded_at,
+        created_at,
         is_overdue,
-        is_stale,
     ) in rows.iterator(chunk_size=CHUNK):
         agreement = agreements.get(agreement_id)
         if agreement is None:
@@ -189,13 +226,16 @@ def item_rows(queryset: QuerySet, absolute_url):
             statuses.get(status, status or ""),
             healths.get(health, health or ""),
             progress,
-            round(rolled_up_progress),
+            st.half_up(children_weighted, children_weight) if children_weight else progress,
             weight,
             start_date,
             target_date,
             last_reported_at,
             yes if is_overdue else no,
-            yes if is_stale else no,
+            yes
+            if status in stale_statuses
+            and (last_reported_at or first_recorded_at or created_at) < stale_cutoff
+            else no,
             f"{head}{pk}{tail}",
         ]
 

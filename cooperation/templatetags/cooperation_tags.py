@@ -1,7 +1,9 @@
 """Presentation helpers shared by every page: badges, progress bars, form fields."""
 
 from django import template
+from django.dispatch import receiver
 from django.template.loader import get_template
+from django.utils.autoreload import file_changed
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -58,18 +60,22 @@ def _rendered_badge(choices, styles: dict, value, *, kind: str, prefix: str) -> 
     """``includes/badge.html`` for ``value``, rendered once per value and language.
 
     A briefing pack shows a status and a health badge on each of thousands of rows; an
-    inclusion tag would render the template for each. The key holds the template object, so
-    a template reloaded in development renders anew.
+    inclusion tag would render the template for each.
     """
-    badge_template = get_template(BADGE_TEMPLATE)
-    key = (badge_template, kind, value, get_language())
+    key = (kind, value, get_language())
     html = _rendered_badges.get(key)
     if html is None:
         if len(_rendered_badges) > 1000:  # values are few; this only bounds odd input
             _rendered_badges.clear()
         context = badge(choices, styles, value, kind=kind, prefix=prefix)
-        html = _rendered_badges[key] = badge_template.render(context)
+        html = _rendered_badges[key] = get_template(BADGE_TEMPLATE).render(context)
     return html
+
+
+@receiver(file_changed)
+def _forget_rendered_badges(sender, file_path, **kwargs):
+    """In development, an edited template (or any file) renders the badges anew."""
+    _rendered_badges.clear()
 
 
 @register.simple_tag
