@@ -6,6 +6,8 @@ markup, byte for byte (``tests/test_report_briefing.py`` compares it with the lo
 replaced), with every text escaped as the template escaped it.
 """
 
+import datetime
+
 from django import template
 from django.template.base import render_value_in_context
 from django.template.context import Context
@@ -51,6 +53,17 @@ def pack_item_rows(context: Context, rows, closed_statuses) -> str:
         "no": f"<strong>{conditional_escape(_('no'))}</strong>",
     }
     numbers: dict[int, str] = {}
+    dates: dict[object, str] = {}
+
+    def short_date(value) -> str:
+        """``{{ value|date:"SHORT_DATE_FORMAT"|default:"—" }}``, formatted once per day: the
+        format shows the date only (thousands of rows, a few hundred days)."""
+        value = template_localtime(value, context.use_tz)
+        day = value.date() if isinstance(value, datetime.datetime) else value
+        text = dates.get(day)
+        if text is None:
+            text = dates[day] = conditional_escape(date_filter(value, "SHORT_DATE_FORMAT") or "—")
+        return text
 
     def number(value) -> str:
         """As ``{{ value }}`` shows it (localised), worked out once per value."""
@@ -73,7 +86,7 @@ def pack_item_rows(context: Context, rows, closed_statuses) -> str:
                 change=_change(row, words, number),
                 flags=(words["overdue"] if row.overdue else "")
                 + (words["stale"] if row.stale else ""),
-                last_reported=_short_date(row.last_reported, context),
+                last_reported=short_date(row.last_reported),
                 reported=words["yes"]
                 if row.reported
                 else ("—" if row.status in closed_statuses else words["no"]),
@@ -98,9 +111,3 @@ def _change(row, words: dict, number) -> str:
     if row.progress_delta:
         progress = f"<div>{number(row.before['progress'])}% → {number(row.progress)}%</div>"
     return CHANGED.format(status=status, health=health, progress=progress)
-
-
-def _short_date(value, context: Context) -> str:
-    """``{{ value|date:"SHORT_DATE_FORMAT"|default:"—" }}``."""
-    text = date_filter(template_localtime(value, context.use_tz), "SHORT_DATE_FORMAT")
-    return conditional_escape(text or "—")
