@@ -222,21 +222,13 @@ def last_consultation(now: datetime.datetime) -> Meeting | None:
 def changes_since(meeting: Meeting | None, *, user) -> dict | None:
     """What moved between ``meeting``'s start and now, from the items' history.
 
-    Only items with a history row after the meeting can have moved, and the parents of
-    such items (their roll-up), so only that family is read, then and now: the cost follows
-    the changes, not the number of items.
+    Only the items with history after the meeting, and their families, are read
+    (``states.moves_since``): the cost follows the changes, not the number of items.
     """
     if meeting is None:
         return None
     at = meeting.starts_at
-    history = CooperationItem.history.model.objects
-    moved = history.filter(history_date__gt=at).order_by().values("id")
-    parents = history.filter(id__in=moved, parent_id__isnull=False).order_by().values("parent_id")
-    family = set(moved.values_list("id", flat=True).distinct())
-    family.update(parents.values_list("parent_id", flat=True).distinct())
-    before = st.states_at(at, user=user, family=family) if family else {}
-    current = st.states_now(user=user, ids=family) if family else {}
-    changes = [c for c in st.compare(before, current).values() if c.changed]
+    changes = [c for c in st.moves_since(at, user=user).values() if c.changed]
     changes.sort(key=lambda c: (-abs(c.health_trend), not c.status_changed, c.item.code))
     updates = StatusUpdate.objects.filter(reported_at__gte=at)
     if not permissions.sees_every_item(user):

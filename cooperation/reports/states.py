@@ -13,7 +13,7 @@ import dataclasses
 import datetime
 from collections import defaultdict
 
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -158,15 +158,10 @@ def _attach_co_owners(states: dict[int, ItemState], visible: QuerySet | None) ->
             states[item_id].co_owner_ids = tuple(sorted(org_ids))
 
 
-def states_now(*, user=None, ids=None) -> dict[int, ItemState]:
-    """Every item ``user`` may see as it is now, or those of ``ids`` (two queries).
-
-    The roll-up is computed in SQL from the live sub-items, so ``ids`` need not name them.
-    """
+def states_now(*, user=None) -> dict[int, ItemState]:
+    """Every item ``user`` may see as it is now (three queries)."""
     visible = _visible(user)
     queryset = _restrict(CooperationItem.objects.order_by(), visible)
-    if ids is not None:
-        queryset = queryset.filter(pk__in=ids)
     queryset = selectors.with_last_report(selectors.with_rollup(queryset)).annotate(
         overdue_milestone_count=overdue_milestone_count(timezone.localdate()),
         first_recorded_at=selectors.first_recorded(),
@@ -198,16 +193,10 @@ def roll_up(states: dict[int, ItemState]) -> None:
         state.rolled = half_up(total, weight) if weight > 0 else state.progress
 
 
-def states_at(at: datetime.datetime, *, user=None, family=None) -> dict[int, ItemState]:
-    """Every item ``user`` may see as it was at ``at``, from the history (four queries).
-
-    With ``family`` (item ids), only those items and their sub-items of the time, enough to
-    roll the family's progress up.
-    """
+def states_at(at: datetime.datetime, *, user=None) -> dict[int, ItemState]:
+    """Every item ``user`` may see as it was at ``at``, from the history (four queries)."""
     visible = _visible(user)
     history = _restrict(CooperationItem.history.as_of(at), visible, "id").order_by()
-    if family is not None:
-        history = history.filter(Q(id__in=family) | Q(parent_id__in=family))
     history = history.annotate(first_recorded_at=selectors.first_recorded("id"))
     states, history_ids = {}, {}
     for row in history.values(*FIELDS, "history_id", "first_recorded_at"):
@@ -218,18 +207,12 @@ def states_at(at: datetime.datetime, *, user=None, family=None) -> dict[int, Ite
             states[row["id"]].first_recorded_at = row["first_recorded_at"]
     roll_up(states)
     reports = _restrict(StatusUpdate.objects.filter(reported_at__lte=at), visible, "item_id")
-    milestones = Milestone.history.as_of(at)
-    if family is not None:
-        # A sub-item whose parent changed since ``at`` is itself in the family, so the
-        # parent of today names the same families as the parent of then.
-        family_q = Q(item_id__in=family) | Q(item__parent_id__in=family)
-        reports, milestones = reports.filter(family_q), milestones.filter(family_q)
     latest = reports.order_by().values("item_id").annotate(last=Max("reported_at"))
     for item_id, last in latest.values_list("item_id", "last"):
         if item_id in states:
             states[item_id].last_reported_at = last
     today = timezone.localdate(at)
-    milestones = milestones.filter(done_date__isnull=True, due_date__lt=today)
+    milestones = Milestone.history.as_of(at).filter(done_date__isnull=True, due_date__lt=today)
     counts = milestones.order_by().values("item_id").annotate(n=Count("id"))
     for row in counts.values_list("item_id", "n"):
         if row[0] in states:
@@ -343,6 +326,59 @@ class Change:
             or self.health_trend != 0
             or self.before.rolled != self.item.rolled
         )
+
+
+def _moved_since(at: datetime.datetime) -> QuerySet:
+    """The ids of the items that can have moved since ``at``, as one subquery.
+
+    An item moved if it has a history row after ``at``; its parents (then and now) moved
+    with it, as their roll-up did.
+    """
+    history = CooperationItem.history.model.objects.order_by()
+    moved = history.filter(history_date__gt=at).values("id")
+    parents = history.filter(id__in=moved, parent_id__isnull=False).values("parent_id")
+    return moved.union(parents)
+
+
+def _families(queryset: QuerySet, moved: QuerySet, fields):
+    """Rows of ``queryset`` that moved, and their sub-items (needed to roll them up).
+
+    Two queries with one ``IN`` each rather than one with ``OR``: the database joins each
+    to the subquery, however many items moved.
+    """
+    for condition in ("id__in", "parent_id__in"):
+        yield from queryset.filter(**{condition: moved}).order_by().values(*fields)
+
+
+# What a Change reads: no dates, which are costly to load by the ten thousand.
+MOVE_FIELDS = tuple(name for name in FIELDS if name not in ("created_at", "start_date"))
+
+
+def _lean(row: dict) -> ItemState:
+    return ItemState(**{name: row.get(name) for name in FIELDS})
+
+
+def moves_since(at: datetime.datetime, *, user=None) -> dict[int, Change]:
+    """The items that can have moved since ``at``, then and now (four queries).
+
+    Equal to ``compare(states_at(at), states_now())`` for every item that changed, but reads
+    only the items with history after ``at`` and their families, so its cost follows the
+    changes rather than the number of items. The states carry what a Change reads (status,
+    health, progress and roll-up), not the dates or reports.
+    """
+    moved = _moved_since(at)
+    visible = _visible(user)
+    then = _restrict(CooperationItem.history.as_of(at), visible, "id")
+    before, history_ids = {}, {}
+    for row in _families(then, moved, (*MOVE_FIELDS, "history_id")):
+        if row["history_id"] > history_ids.get(row["id"], 0):  # as in states_at
+            history_ids[row["id"]] = row["history_id"]
+            before[row["id"]] = _lean(row)
+    now = _restrict(CooperationItem.objects.all(), visible)
+    after = {row["id"]: _lean(row) for row in _families(now, moved, MOVE_FIELDS)}
+    roll_up(before)
+    roll_up(after)
+    return compare(before, after)
 
 
 def compare(before: dict[int, ItemState], after: dict[int, ItemState]) -> dict[int, Change]:
