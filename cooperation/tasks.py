@@ -8,9 +8,10 @@ dispatcher and never carry a reminder's content or an ETA.
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from cooperation.meetings import planning, reminders
+from cooperation.meetings import outbox, planning, reminders
 from cooperation.meetings.dispatch import reminders_dispatch_due
 
 logger = logging.getLogger("cooperation.tasks")
@@ -26,10 +27,21 @@ RETRY = {
 
 
 @shared_task(**RETRY)
-def dispatch_due_reminders() -> dict:
+def dispatch_due_reminders(follow_up: bool = False) -> dict:
+    """Send what is due; when more is due than one run sends, share it out.
+
+    A tick (beat, or a change that made a reminder due) that finds a backlog first queues
+    CHENGYI_DISPATCH_FANOUT - 1 helpers, so every worker process takes a share from the
+    start; each dispatcher then queues one successor while more is due. So the dispatchers in
+    flight stay at the fan-out per tick and stop when nothing is left. Racing dispatchers
+    claim different rows (see outbox), so none sends a row twice.
+    """
+    if not follow_up and outbox.backlog(more_than=settings.CHENGYI_DISPATCH_BATCH):
+        for _ in range(settings.CHENGYI_DISPATCH_FANOUT - 1):
+            dispatch_due_reminders.delay(follow_up=True)
     result = reminders_dispatch_due()
     if result.more:
-        dispatch_due_reminders.delay()  # more are due: the next batch right away
+        dispatch_due_reminders.delay(follow_up=True)  # the next run right away
     return vars(result)
 
 

@@ -300,6 +300,12 @@ CHENGYI_STATUS_CALL_FOLLOWUP_DAYS = env_int("CHENGYI_STATUS_CALL_FOLLOWUP_DAYS",
 # and queues the next tick at once when more are due.
 CHENGYI_DISPATCH_INTERVAL = env_int("CHENGYI_DISPATCH_INTERVAL", 60)
 CHENGYI_DISPATCH_BATCH = env_int("CHENGYI_DISPATCH_BATCH", 200)
+# Rows claimed at once; their e-mail goes over one connection to the mail server.
+CHENGYI_DISPATCH_CLAIM = env_int("CHENGYI_DISPATCH_CLAIM", 25)
+# Dispatchers sharing a backlog (more due than one run sends): a tick queues helpers up to
+# this many, each then queues one successor while more is due. The worker's concurrency
+# keeps every worker process busy.
+CHENGYI_DISPATCH_FANOUT = env_int("CHENGYI_DISPATCH_FANOUT", 2)
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

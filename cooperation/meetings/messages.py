@@ -6,11 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from cooperation import selectors
 from cooperation.choices import MeetingState, ReminderKind, ReminderState
@@ -105,11 +106,66 @@ def _reminded_recently(reminder: Reminder, now) -> bool:
     )
 
 
-def _meeting_reminder(reminder: Reminder, now) -> Message:
+def meeting_slot(reminder: Reminder) -> tuple | None:
+    """What "already reminded of this meeting" is about: meeting, person (or robot), channel."""
+    if reminder.kind != ReminderKind.MEETING:
+        return None
+    return (reminder.meeting_id, reminder.recipient_id, reminder.channel)
+
+
+class BatchLookups:
+    """What composing a batch of rows looks up once for all of them.
+
+    The meeting reminders sent within RECENTLY to the batch's people: one query instead of
+    one per row (what the batch itself sends is not in it: the dispatcher holds back a second
+    row for the same slot until the first is recorded). And the message of each meeting in
+    each language, which a meeting reminder says alike to everyone.
+    """
+
+    def __init__(self, reminders, *, now):
+        self.now = now
+        self.sent: dict[tuple, set[int]] = {}
+        self.messages: dict[tuple, Message] = {}
+        rows = [reminder for reminder in reminders if meeting_slot(reminder)]
+        if not rows:
+            return
+        people = {reminder.recipient_id for reminder in rows if reminder.recipient_id}
+        to = Q(recipient_id__in=people)
+        if any(reminder.recipient_id is None for reminder in rows):
+            to |= Q(recipient__isnull=True)
+        recent = Reminder.objects.filter(
+            to,
+            meeting_id__in={reminder.meeting_id for reminder in rows},
+            kind=ReminderKind.MEETING,
+            state=ReminderState.SENT,
+            sent_at__gt=now - RECENTLY,
+        ).values_list("pk", "meeting_id", "recipient_id", "channel")
+        for pk, *slot in recent:
+            self.sent.setdefault(tuple(slot), set()).add(pk)
+
+    def reminded_recently(self, reminder: Reminder) -> bool:
+        return bool(self.sent.get(meeting_slot(reminder), set()) - {reminder.pk})
+
+    def meeting_message(self, meeting: Meeting) -> Message:
+        key = (meeting.pk, get_language())
+        if key not in self.messages:
+            self.messages[key] = _meeting_message(meeting, self.now)
+        return self.messages[key]
+
+
+def _meeting_reminder(reminder: Reminder, now, batch: BatchLookups | None = None) -> Message:
     meeting = reminder.meeting
     _upcoming(meeting, now)
-    if _reminded_recently(reminder, now):
+    if batch is None:
+        reminded = _reminded_recently(reminder, now)
+    else:
+        reminded = batch.reminded_recently(reminder)
+    if reminded:
         raise NotRelevant("A reminder of this meeting went out less than 20 hours ago.")
+    return _meeting_message(meeting, now) if batch is None else batch.meeting_message(meeting)
+
+
+def _meeting_message(meeting: Meeting, now) -> Message:
     days = (timezone.localdate(meeting.starts_at) - timezone.localdate(now)).days
     values = {"meeting": meeting, "when": when(meeting.starts_at), "days": days}
     if days <= 0:
@@ -295,12 +351,24 @@ COMPOSERS: dict[str, Callable[[Reminder, datetime.datetime], Message]] = {
 }
 
 
-def compose(reminder: Reminder, *, now: datetime.datetime | None = None) -> Message:
-    """The message for ``reminder``, or NotRelevant. Call it in the recipient's language."""
+def compose(
+    reminder: Reminder,
+    *,
+    now: datetime.datetime | None = None,
+    batch: BatchLookups | None = None,
+) -> Message:
+    """The message for ``reminder``, or NotRelevant. Call it in the recipient's language.
+
+    ``batch``: what a batch of rows looked up at once (its ``now`` is used); without it, each
+    row asks the database.
+    """
     recipient = reminder.recipient
     if recipient is not None and not recipient.is_active:
         raise NotRelevant("The recipient's account is inactive.")
-    return COMPOSERS[reminder.kind](reminder, now or timezone.now())
+    now = batch.now if batch is not None else now or timezone.now()
+    if batch is not None and reminder.kind == ReminderKind.MEETING:
+        return _meeting_reminder(reminder, now, batch)
+    return COMPOSERS[reminder.kind](reminder, now)
 
 
 def language_of(reminder: Reminder) -> str:

@@ -5,16 +5,19 @@ pending ──claim──▶ sending ──▶ sent
    └── retry later ◀──┤ └────▶ failed (after CHENGYI_REMINDER_MAX_ATTEMPTS)
    └── lease expired ◀┘ (the sender vanished: a killed worker)
 
-A dispatcher claims a row with one conditional UPDATE (``WHERE state = 'pending' ...``), so
-of two dispatchers only one can win a row, on PostgreSQL and on SQLite alike; PostgreSQL first
-picks candidates with ``SELECT ... FOR UPDATE SKIP LOCKED`` so racing dispatchers take
-different rows instead of queueing behind each other. Every outcome is again a conditional
-UPDATE that only the holder of the claim can make, followed by a history row: the UPDATE is
-the concurrency guard, and the history keeps each attempt's error.
+A dispatcher claims a batch of rows with a conditional UPDATE (``WHERE state = 'pending'
+...``), so of two dispatchers only one can win a row, on PostgreSQL and on SQLite alike;
+PostgreSQL first picks candidates with ``SELECT ... FOR UPDATE SKIP LOCKED`` so racing
+dispatchers take different rows instead of queueing behind each other. Every outcome is again
+a conditional UPDATE that only the holder of the claim can make, with a history row in the
+same transaction: the UPDATE is the concurrency guard, and the history keeps each attempt's
+error. Rows given the same change share one UPDATE.
 """
 
 import datetime
+import functools
 import logging
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -22,7 +25,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from cooperation.choices import ReminderState
-from cooperation.models import Reminder
+from cooperation.models import Notification, Reminder
 from cooperation.services import system_user
 
 logger = logging.getLogger("cooperation.reminders")
@@ -38,13 +41,28 @@ def _claimable(now: datetime.datetime) -> Q:
     )
 
 
-def _record(pks, reason: str) -> None:
+def _record(pks, reason: str, *, user=None) -> None:
     """One history row per reminder in ``pks``, with its state after the change."""
     rows = list(Reminder.objects.filter(pk__in=pks))
     if rows:
-        Reminder.history.bulk_history_create(
-            rows, default_user=system_user(), default_change_reason=str(reason)[:100]
-        )
+        _history(rows, reason=reason, user=user)
+
+
+@functools.cache
+def _history_manager():
+    # Reminder.history builds a new manager class at each access (inspect.getmembers): too
+    # dear for a call per batch of sends.
+    return Reminder.history
+
+
+def _history(rows: list[Reminder], *, reason: str = "", user=None) -> None:
+    """History rows of ``rows`` as they are in memory (each may carry a ``_change_reason``)."""
+    _history_manager().bulk_history_create(
+        rows,
+        update=True,
+        default_user=user or system_user(),
+        default_change_reason=str(reason)[:100],
+    )
 
 
 def _transition(pk: int, *, expect: Q, fields: dict, reason: str) -> bool:
@@ -54,6 +72,12 @@ def _transition(pk: int, *, expect: Q, fields: dict, reason: str) -> bool:
         if changed:
             _record([pk], reason)
     return bool(changed)
+
+
+def backlog(*, more_than: int) -> bool:
+    """Whether more than ``more_than`` rows can be claimed now."""
+    due = Reminder.objects.filter(_claimable(timezone.now())).order_by()
+    return due[: more_than + 1].count() > more_than
 
 
 def claim(*, worker: str, now: datetime.datetime | None = None, limit: int = 1) -> list[int]:
@@ -119,25 +143,113 @@ def _lost(pk: int, worker: str, outcome: str) -> None:
     )
 
 
-def mark_sent(pk: int, *, worker: str, note: str = "") -> bool:
-    fields = {
-        "state": ReminderState.SENT,
-        "sent_at": timezone.now(),
-        "next_attempt_at": None,
-        "last_error": note,
-    }
-    done = _transition(pk, expect=_held_by(worker), fields=fields, reason="Sent")
-    if not done:
-        _lost(pk, worker, "sent")
-    return done
+def _apply(reminder: Reminder, fields: dict, reason: str) -> None:
+    for name, value in fields.items():
+        setattr(reminder, name, value)
+    reminder._change_reason = reason[:100]
 
 
-def mark_cancelled(pk: int, *, worker: str, reason: str) -> bool:
-    fields = {"state": ReminderState.CANCELLED, "last_error": reason, "next_attempt_at": None}
-    done = _transition(pk, expect=_held_by(worker), fields=fields, reason="No longer relevant")
-    if not done:
-        _lost(pk, worker, "cancelled")
-    return done
+def sent_record(
+    delivered: list[tuple[Reminder, str, Notification | None]], *, worker: str, user=None
+) -> int:
+    """Record delivered rows, each with its note and in-app copy, at once; returns how many.
+
+    The dispatcher calls this within moments of the mail server's acceptance, while the next
+    messages go out. Only the rows this worker still holds are recorded, and only they get
+    their in-app copy (one per reminder: a copy that exists is kept).
+    """
+    user = user or system_user()
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        recorded = _sent_record_postgresql(delivered, worker=worker, user=user, now=now)
+    else:
+        recorded = _sent_record_orm(delivered, worker=worker, user=user, now=now)
+    fields = {"state": ReminderState.SENT, "sent_at": now, "next_attempt_at": None}
+    for reminder, note, _copy in delivered:
+        if reminder.pk in recorded:
+            _apply(reminder, {**fields, "last_error": note}, "Sent")
+        else:
+            _lost(reminder.pk, worker, ReminderState.SENT)
+    return len(recorded)
+
+
+def _sent_record_orm(delivered, *, worker: str, user, now) -> set[int]:
+    changes: dict[tuple, list[Reminder]] = {}
+    for reminder, note, _copy in delivered:
+        fields = {
+            "state": ReminderState.SENT,
+            "sent_at": now,
+            "next_attempt_at": None,
+            "last_error": note,
+        }
+        changes.setdefault(_change_key(fields, "Sent"), []).append(reminder)
+    with transaction.atomic(savepoint=False):  # part of the caller's transaction, if any
+        recorded = {reminder.pk for reminder in _change(changes, worker=worker, user=user)}
+        copies = [copy for reminder, _n, copy in delivered if copy and reminder.pk in recorded]
+        Notification.objects.bulk_create(copies, ignore_conflicts=True)
+    return recorded
+
+
+def _sent_record_postgresql(delivered, *, worker: str, user, now) -> set[int]:
+    """The conditional UPDATE, the history rows and the in-app copies in one statement: the
+    send path runs it for every message or two, and through the ORM (three statements and a
+    transaction) it took more CPU than the send itself."""
+    copies = [copy for _reminder, _note, copy in delivered if copy is not None]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _sent_sql(),
+            {
+                "ids": [reminder.pk for reminder, _note, _copy in delivered],
+                "notes": [note for _reminder, note, _copy in delivered],
+                "sent": ReminderState.SENT,
+                "sending": ReminderState.SENDING,
+                "worker": worker,
+                "now": now,
+                "reason": "Sent",
+                "user": user.pk,
+                "copy_reminders": [copy.reminder_id for copy in copies],
+                "copy_users": [copy.user_id for copy in copies],
+                "titles": [copy.title for copy in copies],
+                "bodies": [copy.body for copy in copies],
+                "urls": [copy.url for copy in copies],
+            },
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+@functools.cache
+def _sent_sql() -> str:
+    quote = connection.ops.quote_name
+    history = _history_manager().model
+    columns = ", ".join(quote(f.column) for f in history.tracked_fields)
+    # Only table and column names from the models are formatted in; values are parameters.
+    return f"""
+        WITH delivered AS (
+            SELECT * FROM unnest(%(ids)s::bigint[], %(notes)s::text[]) AS d(id, note)
+        ), sent AS (
+            UPDATE {quote(Reminder._meta.db_table)} AS r
+            SET state = %(sent)s, sent_at = %(now)s, next_attempt_at = NULL,
+                last_error = delivered.note
+            FROM delivered
+            WHERE r.id = ANY(%(ids)s::bigint[]) AND r.id = delivered.id
+                AND r.state = %(sending)s AND r.claimed_by = %(worker)s
+            RETURNING r.*
+        ), history AS (
+            INSERT INTO {quote(history._meta.db_table)} ({columns}, history_date,
+                history_change_reason, history_type, history_user_id)
+            SELECT {columns}, %(now)s, %(reason)s, '~', %(user)s FROM sent
+        ), copies AS (
+            INSERT INTO {quote(Notification._meta.db_table)}
+                (reminder_id, user_id, title, body, url, created_at)
+            SELECT c.reminder_id, c.user_id, c.title, c.body, c.url, %(now)s
+            FROM unnest(%(copy_reminders)s::bigint[], %(copy_users)s::integer[],
+                %(titles)s::text[], %(bodies)s::text[], %(urls)s::text[])
+                AS c(reminder_id, user_id, title, body, url)
+            JOIN sent ON sent.id = c.reminder_id
+            ON CONFLICT (reminder_id) DO NOTHING
+        )
+        SELECT id FROM sent
+    """  # noqa: S608
 
 
 def retry_delay(attempts: int) -> datetime.timedelta:
@@ -146,24 +258,115 @@ def retry_delay(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(seconds=min(seconds, settings.CHENGYI_REMINDER_RETRY_MAX_SECONDS))
 
 
-def mark_attempt_failed(pk: int, *, worker: str, error: str) -> str:
-    """Record a failed attempt: try again after the backoff, or give up. Returns the state."""
-    attempts = Reminder.objects.filter(pk=pk).values_list("attempts", flat=True).first() or 0
-    final = attempts >= settings.CHENGYI_REMINDER_MAX_ATTEMPTS
+@dataclass
+class Outcomes:
+    """What a batch decided about the rows it did not send, recorded together."""
+
+    cancelled: list[tuple[Reminder, str]] = field(default_factory=list)  # with the reason
+    failed: list[tuple[Reminder, str]] = field(default_factory=list)  # with the error
+    released: list[Reminder] = field(default_factory=list)  # not attempted: back to pending
+
+    def __bool__(self) -> bool:
+        return bool(self.cancelled or self.failed or self.released)
+
+
+def _failure(reminder: Reminder, error: str, now: datetime.datetime) -> tuple[dict, str]:
+    final = reminder.attempts >= settings.CHENGYI_REMINDER_MAX_ATTEMPTS
     fields = {
         "state": ReminderState.FAILED if final else ReminderState.PENDING,
-        "next_attempt_at": None if final else timezone.now() + retry_delay(attempts),
+        "next_attempt_at": None if final else now + retry_delay(reminder.attempts),
         "last_error": error[:2000],
     }
-    reason = "Failed, gave up" if final else "Failed, will retry"
-    if not _transition(pk, expect=_held_by(worker), fields=fields, reason=reason):
-        _lost(pk, worker, fields["state"])
+    return fields, "Failed, gave up" if final else "Failed, will retry"
+
+
+def outcomes_record(outcomes: Outcomes, *, worker: str, user=None) -> dict[int, str]:
+    """Record a batch's cancelled, failed and released rows in one transaction.
+
+    Rows with the same change share one conditional UPDATE (only the holder of the claim can
+    make it); each changed row gets its history row. Returns the state each row was given.
+    """
+    now = timezone.now()
+    changes: dict[tuple, list[Reminder]] = {}
+    states: dict[int, str] = {}
+    cancelled = [
+        (
+            reminder,
+            {"state": ReminderState.CANCELLED, "last_error": reason, "next_attempt_at": None},
+            "No longer relevant",
+        )
+        for reminder, reason in outcomes.cancelled
+    ]
+    failed = [(reminder, *_failure(reminder, error, now)) for reminder, error in outcomes.failed]
+    for reminder, fields, reason in cancelled + failed:
+        changes.setdefault(_change_key(fields, reason), []).append(reminder)
+        states[reminder.pk] = fields["state"]
+    with transaction.atomic(savepoint=False):  # part of the caller's transaction, if any
+        _change(changes, worker=worker, user=user)
+        if outcomes.released:
+            # Never attempted: the claim is undone, attempt count included. A claim writes no
+            # history row, so neither does its undoing.
+            Reminder.objects.filter(
+                _held_by(worker), pk__in=[reminder.pk for reminder in outcomes.released]
+            ).update(
+                state=ReminderState.PENDING,
+                attempts=F("attempts") - 1,
+                claimed_by="",
+                claimed_at=None,
+            )
+    for reminder, _error in outcomes.failed:
+        _failure_log(reminder, states.get(reminder.pk))
+    return states
+
+
+def _change_key(fields: dict, reason: str) -> tuple:
+    return tuple(sorted(fields.items())), reason
+
+
+def _change(changes: dict[tuple, list[Reminder]], *, worker: str, user) -> list[Reminder]:
+    """Apply each change to its rows that this worker still holds, one conditional UPDATE per
+    change, and write their history rows; returns the rows changed. Call it in a transaction."""
+    changed: list[Reminder] = []
+    for (items, reason), rows in changes.items():
+        fields = dict(items)
+        for reminder in _update_held(rows, worker=worker, fields=fields):
+            _apply(reminder, fields, reason)
+            changed.append(reminder)
+    if changed:
+        _history(changed, user=user)
+    return changed
+
+
+def _update_held(rows: list[Reminder], *, worker: str, fields: dict) -> list[Reminder]:
+    """Apply ``fields`` to the rows this worker still holds; returns those rows."""
+    pks = [reminder.pk for reminder in rows]
+    done = Reminder.objects.filter(_held_by(worker), pk__in=pks).update(**fields)
+    if done == len(rows):
+        return rows
+    # A claim was lost (its lease ran out and someone else took the row): find which.
+    ours = set(
+        Reminder.objects.filter(pk__in=pks, claimed_by=worker, state=fields["state"]).values_list(
+            "pk", flat=True
+        )
+    )
+    for reminder in rows:
+        if reminder.pk not in ours:
+            _lost(reminder.pk, worker, fields["state"])
+    return [reminder for reminder in rows if reminder.pk in ours]
+
+
+def _failure_log(reminder: Reminder, state: str | None) -> None:
+    final = state == ReminderState.FAILED
     log = logger.error if final else logger.warning
     log(
         "reminder send failed",
-        extra={"event": "reminder_failed", "reminder": pk, "attempts": attempts, "final": final},
+        extra={
+            "event": "reminder_failed",
+            "reminder": reminder.pk,
+            "attempts": reminder.attempts,
+            "final": final,
+        },
     )
-    return fields["state"]
 
 
 def pending_cancel(queryset, *, reason: str) -> int:

@@ -19,8 +19,9 @@ def free_port() -> int:
 
 
 class MailRecorder:
-    """An SMTP server that keeps what it accepted.
+    """An SMTP server that keeps what it accepted (and over which connection).
 
+    Recipients in ``refuse`` are answered 550, as a server does for an unknown mailbox.
     ``hold_next()`` makes it sit on the next message without answering (a slow mail server),
     until ``release()``; a message held and then released is answered 451 and not kept: a
     server only becomes responsible for a message when it says 250.
@@ -28,6 +29,8 @@ class MailRecorder:
 
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
+        self.peers: list[tuple] = []  # the client end of the connection of each kept message
+        self.refuse: set[str] = set()  # recipients answered 550
         self.lock = threading.Lock()
         self.holding = threading.Event()
         self._release = threading.Event()
@@ -35,6 +38,12 @@ class MailRecorder:
         self._hold_at: int | None = None
         self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self._hold_at is not None and len(self.messages) == self._hold_at:
@@ -48,6 +57,7 @@ class MailRecorder:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append(message)
+            self.peers.append(session.peer)
         return "250 2.0.0 OK"
 
     def hold_next(self) -> None:
@@ -67,6 +77,11 @@ class MailRecorder:
     def keys(self) -> list[str]:
         with self.lock:
             return [str(message["X-Chengyi-Reminder"]) for message in self.messages]
+
+    def connections(self) -> int:
+        """How many connections the kept messages came over."""
+        with self.lock:
+            return len(set(self.peers))
 
     def wait_for(self, count: int, timeout: float = 30) -> list[str]:
         deadline = time.monotonic() + timeout
