@@ -39,10 +39,14 @@ class Context:
     sessions: dict = field(default_factory=dict)
     ids: dict = field(default_factory=dict)
 
-    def server(self, name: str) -> Server:
+    def server(self, name: str, *, database: str | None = None, env: dict | None = None) -> Server:
+        """The server ``name``: on the database of that name unless ``database`` names
+        another, with ``env`` added to the environment."""
         if name not in self.servers:
-            self.log(f"  starting gunicorn on the {name} database")
-            self.servers[name] = Server(name, self.urls[name], self.env).start()
+            database = database or name
+            self.log(f"  starting gunicorn {name} on the {database} database")
+            server = Server(name, self.urls[database], {**self.env, **(env or {})})
+            self.servers[name] = server.start()
         return self.servers[name]
 
     def session(self, server: str, username: str = ADMIN) -> Session:

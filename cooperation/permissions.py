@@ -66,10 +66,15 @@ def owned_items(org_ids, queryset: QuerySet | None = None) -> QuerySet:
     return queryset.filter(pk__in=owned)
 
 
+def sees_every_item(user) -> bool:
+    """Whether ``restrict_items(user, "view")`` leaves every item in (any active user)."""
+    return user.is_authenticated and user.is_active
+
+
 def restrict_items(user, action: str, queryset: QuerySet | None = None) -> QuerySet:
     """The items ``user`` may ``view`` or ``change``."""
     queryset = CooperationItem.objects.all() if queryset is None else queryset
-    if not user.is_authenticated or not user.is_active:
+    if not sees_every_item(user):
         return queryset.none()
     if action == "view":
         return queryset

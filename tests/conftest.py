@@ -3,6 +3,7 @@ import os
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import translation
 
@@ -45,6 +46,13 @@ def _plain_static_storage(settings):
     settings.AXES_ENABLED = False
     # Hashing with the production hasher costs ~0.5 s a user here; tests don't need its cost.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with nothing cached (a database rolled back to an earlier state could
+    show the same data version as figures an earlier test cached)."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -62,6 +62,33 @@ def test_migrations_apply_on_sqlite_and_are_complete(tmp_path):
     load = run_manage("setup_site", env_extra=env)
     assert load.returncode == 0, load.stderr
     assert "Installed 76 object(s)" in load.stdout
+    # The dashboard's grouped and history queries run on SQLite too (make run's database).
+    dashboard = run_manage("shell", "-v0", "-c", SQLITE_DASHBOARD, env_extra=env)
+    assert dashboard.returncode == 0, dashboard.stderr
+    total, items, changed, codes = dashboard.stdout.split()
+    assert int(total) == int(items) > 30
+    assert (changed, codes) == ("2", "KP-1,KP-1.1")  # KP-1 rolls KP-1.1 up
+
+
+SQLITE_DASHBOARD = """
+import datetime
+from django.contrib.auth.models import User
+from django.utils import timezone
+from cooperation.models import ConsultationMechanism, CooperationItem, Meeting
+from cooperation.reports.dashboard import dashboard_figures
+ago = timezone.now() - datetime.timedelta(minutes=1)
+CooperationItem.history.update(history_date=ago - datetime.timedelta(days=1))
+Meeting.objects.create(mechanism=ConsultationMechanism.objects.first(), sequence=99,
+    starts_at=ago, planned_for=ago.date(), host_city="chengdu", state="held")
+item = CooperationItem.objects.get(code="KP-1.1")
+item.progress = 40
+item.save()
+viewer = User.objects.create(username="reader")
+figures = dashboard_figures(user=viewer)
+since = figures["since"]
+print(figures["total"].value, CooperationItem.objects.count(), since["changed"],
+      ",".join(sorted(change.item.code for change in since["changes"])))
+"""
 
 
 @pytest.mark.django_db

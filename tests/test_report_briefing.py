@@ -231,3 +231,55 @@ def test_recording_the_minutes_freezes_the_pack(story):
     frozen = {row["code"]: row for row in second.briefing_snapshot["items"]}
     assert frozen["K1.1"]["progress"] == 80
     assert frozen["K1.1"]["before"]["progress"] == 60  # meeting 1's frozen figure
+
+
+# The page's item rows as the template wrote them before ``briefing_tags.pack_item_rows``.
+TEMPLATE_ROWS = """{% load i18n cooperation_tags %}
+    {% for row in rows %}
+      <tr class="depth-{{ row.depth }}" data-code="{{ row.code }}">
+        <td class="text-nowrap"><a href="{{ row.url }}">{{ row.code }}</a></td>
+        <td class="title"><span class="item-title">{{ row.title }}</span></td>
+        <td>{% status_badge row.status %}</td>
+        <td>{% health_badge row.health %}</td>
+        <td class="text-nowrap" data-progress="{{ row.progress }}">{{ row.progress }}%</td>
+        <td class="small" data-change>
+          {% if not row.compared %}—{% elif row.is_new %}{% translate "new" %}{% elif not row.changed %}{% translate "no change" %}{% else %}
+          {% if row.status_changed %}<div>{% status_badge row.before.status %} → {% status_badge row.status %}</div>{% endif %}
+          {% if row.health_trend > 0 %}<div class="trend-worse">{% translate "health worse" %}</div>{% elif row.health_trend < 0 %}<div class="trend-better">{% translate "health better" %}</div>{% endif %}
+          {% if row.progress_delta %}<div>{{ row.before.progress }}% → {{ row.progress }}%</div>{% endif %}
+          {% endif %}
+        </td>
+        <td class="small">{% if row.overdue %}<span class="badge text-bg-danger">{% translate "overdue" %}</span> {% endif %}{% if row.stale %}<span class="badge text-bg-warning">{% translate "stale" %}</span>{% endif %}</td>
+        <td class="small text-nowrap">{{ row.last_reported|date:"SHORT_DATE_FORMAT"|default:"—" }}</td>
+        <td class="small">{% if row.reported %}{% translate "yes" %}{% elif row.status in closed_statuses %}—{% else %}<strong>{% translate "no" %}</strong>{% endif %}</td>
+      </tr>
+    {% endfor %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_pack_item_rows_write_what_the_template_loop_wrote(story, leader, language):
+    """Every branch of a row (not compared, new, no change, status changed, health worse and
+    better, progress moved, overdue, stale, reported or not, closed), markup in a title."""
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from cooperation.reports.states import CLOSED
+
+    second = Meeting.objects.get(pk=story["second"].pk)
+    facts = briefing.briefing_facts(second)
+    by_code = {fact["code"]: fact for fact in facts["items"]}
+    by_code["K2"]["title_zh"] = by_code["K2"]["title_en"] = '<b>"K2" & co</b>'
+    by_code["K2"]["before"]["status"] = Status.SUSPENDED  # status changed
+    by_code["S2"]["before"]["health"] = Health.OFF_TRACK  # health better
+    pack = briefing.present(facts, second, frozen=False)
+    first = briefing_pack(meeting=Meeting.objects.get(pk=story["first"].pk), user=leader)
+    tag = Template("{% load briefing_tags %}\n    {% pack_item_rows rows closed_statuses %}")
+    with translation.override(language):
+        for rows in (pack.rows, first.rows):
+            context = {"rows": rows, "closed_statuses": sorted(CLOSED)}
+            expected = Template(TEMPLATE_ROWS).render(Context(context))
+            assert tag.render(Context(context)) == expected
+            if rows is pack.rows:
+                for part in ("trend-worse", "trend-better", "</div>", "&lt;b&gt;&quot;K2"):
+                    assert part in expected, part
+                assert expected.count("<strong>") and expected.count("text-bg-danger")

@@ -8,6 +8,7 @@ keeping only the items the reader may see.
 
 import dataclasses
 import datetime
+import functools
 from collections import defaultdict
 
 from django.utils import timezone
@@ -186,7 +187,8 @@ class BriefingPack:
     followups: list
     reporting: list
 
-    @property
+    # Computed once: the page and the XLSX read them several times over thousands of rows.
+    @functools.cached_property
     def scoped(self) -> list:
         return [row for row in self.rows if row.in_scope]
 
@@ -201,7 +203,7 @@ class BriefingPack:
             if groups.get(c)
         ]
 
-    @property
+    @functools.cached_property
     def summary(self) -> dict:
         rows = self.scoped
         open_rows = [r for r in rows if r.status not in st.CLOSED]

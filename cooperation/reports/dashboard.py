@@ -7,12 +7,32 @@ import dataclasses
 import datetime
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cooperation import permissions, selectors
 from cooperation.choices import Category, City, Health, MeetingState, Status
-from cooperation.models import ConsultationMechanism, Meeting, Milestone, StatusUpdate
+from cooperation.models import (
+    ConsultationMechanism,
+    CooperationItem,
+    Meeting,
+    Milestone,
+    Organization,
+    StatusUpdate,
+)
 from cooperation.selectors import ROLLUP_RULE
 
 from . import states as st
@@ -35,27 +55,76 @@ class Figure:
     key: str = ""
 
 
-def _count(states, url_params: dict, test=None, *, label="", key="") -> Figure:
-    """How many of ``states`` pass ``test``, linked to the list filtered by ``url_params``."""
+@dataclasses.dataclass(frozen=True)
+class Group:
+    """Items alike in everything the dashboard counts, and how many there are."""
+
+    category: str
+    status: str
+    health: str
+    overdue: bool
+    stale: bool
+    chengdu_lead_city: str | None
+    yibin_lead_city: str | None
+    count: int
+
+    @property
+    def lead_cities(self) -> set[str]:
+        """The cities of its two leads (the item list's ``city`` filter)."""
+        return {c for c in (self.chengdu_lead_city, self.yibin_lead_city) if c}
+
+
+def item_groups(*, user, now: datetime.datetime) -> list[Group]:
+    """The visible items grouped by the figures' dimensions, counted by the database.
+
+    Overdue and stale are the item list's own conditions (``selectors``), so each figure
+    equals the list its link opens; one query, however many items.
+    """
+    queryset = selectors.with_stale_since(
+        selectors.with_last_report(permissions.restrict_items(user, "view").order_by())
+    )
+    queryset = queryset.annotate(
+        overdue=ExpressionWrapper(
+            selectors.overdue_condition(timezone.localdate(now)), output_field=BooleanField()
+        ),
+        stale=ExpressionWrapper(selectors.stale_condition(now=now), output_field=BooleanField()),
+        chengdu_lead_city=F("chengdu_lead__city"),
+        yibin_lead_city=F("yibin_lead__city"),
+    )
+    fields = [f.name for f in dataclasses.fields(Group) if f.name != "count"]
+    return [Group(**row) for row in queryset.values(*fields).annotate(count=Count("pk"))]
+
+
+def category_progress(*, user) -> dict[str, tuple[int, int]]:
+    """Per category, Σ rolled-up progress × weight and Σ weight of the open-or-done top-level
+    items (cancelled ones are left out), summed by the database."""
+    tops = permissions.restrict_items(user, "view").filter(parent__isnull=True)
+    tops = selectors.with_rollup(tops.exclude(status=Status.CANCELLED).order_by())
+    sums = tops.values("category").annotate(
+        weighted=Sum(F("rolled_up_progress") * F("weight"), output_field=FloatField()),
+        weight=Sum("weight"),
+    )
+    return {row["category"]: (round(row["weighted"] or 0), row["weight"] or 0) for row in sums}
+
+
+def _progress(sums) -> int:
+    weighted = sum(pair[0] for pair in sums)
+    weight = sum(pair[1] for pair in sums)
+    return st.half_up(weighted, weight) if weight else 0
+
+
+def _count(groups, url_params: dict, test=None, *, label="", key="") -> Figure:
+    """How many items of ``groups`` pass ``test``, linked to the list filtered by ``url_params``."""
     return Figure(
         label=label,
-        value=sum(1 for s in states if test is None or test(s)),
+        value=sum(g.count for g in groups if test is None or test(g)),
         url=item_list_url(**url_params),
         key=key,
     )
 
 
-def overall_progress(states) -> int:
-    """Weighted average of the rolled-up progress of the open-or-done top-level items."""
-    counted = [s for s in states if s.parent_id is None and s.status != Status.CANCELLED]
-    weight = sum(s.weight for s in counted)
-    if not weight:
-        return 0
-    return st.half_up(sum(s.rolled * s.weight for s in counted), weight)
-
-
-def _category_row(states, category, today) -> dict:
-    mine = [s for s in states if s.category == category]
+def _category_row(groups, category, progress) -> dict:
+    mine = [g for g in groups if g.category == category]
     base = {"category": category}
     return {
         "key": category,
@@ -68,14 +137,14 @@ def _category_row(states, category, today) -> dict:
             mine, {**base, "status": Status.IN_PROGRESS}, _status_is(Status.IN_PROGRESS)
         ),
         "attention": _count(mine, {**base, "health": ATTENTION}, _needs_attention),
-        "overdue": _count(mine, {**base, "overdue": True}, lambda s: s.is_overdue(today)),
-        "progress": overall_progress(mine),
+        "overdue": _count(mine, {**base, "overdue": True}, _is_overdue),
+        "progress": _progress([progress.get(category, (0, 0))]),
         "progress_url": item_list_url(**base, top=True),
     }
 
 
-def _city_row(states, city, organizations, today, now) -> dict:
-    mine = [s for s in states if city in s.lead_cities(organizations)]
+def _city_row(groups, city) -> dict:
+    mine = [g for g in groups if city in g.lead_cities]
     base = {"city": city}
     return {
         "key": city,
@@ -85,8 +154,8 @@ def _city_row(states, city, organizations, today, now) -> dict:
             mine, {**base, "status": Status.COMPLETED}, _status_is(Status.COMPLETED)
         ),
         "attention": _count(mine, {**base, "health": ATTENTION}, _needs_attention),
-        "overdue": _count(mine, {**base, "overdue": True}, lambda s: s.is_overdue(today)),
-        "stale": _count(mine, {**base, **stale_params()}, lambda s: s.is_stale(now)),
+        "overdue": _count(mine, {**base, "overdue": True}, _is_overdue),
+        "stale": _count(mine, {**base, **stale_params()}, _is_stale),
     }
 
 
@@ -96,15 +165,23 @@ def stale_params() -> dict:
 
 
 def _status_is(value):
-    return lambda s: s.status == value
+    return lambda g: g.status == value
 
 
 def _health_is(value):
-    return lambda s: s.health == value
+    return lambda g: g.health == value
 
 
-def _needs_attention(state) -> bool:
-    return state.health in ATTENTION
+def _needs_attention(group) -> bool:
+    return group.health in ATTENTION
+
+
+def _is_overdue(group) -> bool:
+    return group.overdue
+
+
+def _is_stale(group) -> bool:
+    return group.stale
 
 
 def next_meetings(now: datetime.datetime) -> list[dict]:
@@ -142,19 +219,25 @@ def last_consultation(now: datetime.datetime) -> Meeting | None:
     )
 
 
-def changes_since(meeting: Meeting | None, current: dict, *, user) -> dict | None:
-    """What moved between ``meeting``'s start and now, from the items' history."""
+def changes_since(meeting: Meeting | None, *, user) -> dict | None:
+    """What moved between ``meeting``'s start and now, from the items' history.
+
+    Only the items with history after the meeting, and their families, are read
+    (``states.moves_since``): the cost follows the changes, not the number of items.
+    """
     if meeting is None:
         return None
-    before = st.states_at(meeting.starts_at, user=user)
-    changes = [c for c in st.compare(before, current).values() if c.changed]
+    at = meeting.starts_at
+    changes = [c for c in st.moves_since(at, user=user).values() if c.changed]
     changes.sort(key=lambda c: (-abs(c.health_trend), not c.status_changed, c.item.code))
-    updates = StatusUpdate.objects.filter(
-        reported_at__gte=meeting.starts_at, item__in=st.visible_pks(user)
-    )
+    updates = StatusUpdate.objects.filter(reported_at__gte=at)
+    if not permissions.sees_every_item(user):
+        updates = updates.filter(item__in=st.visible_pks(user))
     return {
         "meeting": meeting,
-        "changes": changes,
+        "changes": changes[:LIST_LIMIT],
+        "changed": len(changes),
+        "more": max(len(changes) - LIST_LIMIT, 0),
         "new": sum(c.is_new for c in changes),
         "status_changed": sum(c.status_changed for c in changes),
         "completed": sum(c.status_changed and c.item.status == Status.COMPLETED for c in changes),
@@ -169,55 +252,93 @@ def overdue_milestones(user, today: datetime.date) -> tuple[int, list[Milestone]
     queryset = (
         Milestone.objects.filter(done_date__isnull=True, due_date__lt=today)
         .exclude(item__status__in=st.CLOSED)
-        .filter(item__in=st.visible_pks(user))
+        .filter(item__in=permissions.restrict_items(user, "view"))
         .select_related("item")
         .order_by("due_date", "pk")
     )
     return queryset.count(), list(queryset[:LIST_LIMIT])
 
 
-def dashboard_figures(*, user) -> dict:
+def longest_stale(user, now: datetime.datetime) -> list[CooperationItem]:
+    """The stale items reported longest ago (never reported first), as many as are listed."""
+    queryset = selectors.stale_items(now=now, queryset=permissions.restrict_items(user, "view"))
+    queryset = queryset.only("id", "code", "title_zh", "title_en", "created_at")
+    return list(queryset.order_by(Coalesce("last_reported_at", "created_at"), "code")[:LIST_LIMIT])
+
+
+def _figures(*, user) -> dict:
     """Everything the dashboard shows, in a fixed number of queries."""
     now = timezone.now()
     today = timezone.localdate(now)
-    current = st.states_now(user=user)
-    items = list(current.values())
-    organizations = st.organizations_by_id()
-    stale = sorted(
-        (s for s in items if s.is_stale(now)),
-        key=lambda s: (s.last_reported_at or s.created_at, s.code),
-    )
+    groups = item_groups(user=user, now=now)
+    progress = category_progress(user=user)
     milestone_count, milestones = overdue_milestones(user, today)
     return {
         "now": now,
-        "total": _count(items, {}),
-        "overall_progress": overall_progress(items),
+        "total": _count(groups, {}),
+        "overall_progress": _progress(progress.values()),
         "overall_url": item_list_url(top=True),
         "rollup_rule": ROLLUP_RULE,
         "overall_rule": OVERALL_RULE,
         "status": [
-            _count(items, {"status": v}, _status_is(v), label=label, key=v)
+            _count(groups, {"status": v}, _status_is(v), label=label, key=v)
             for v, label in Status.choices
         ],
         "health": [
-            _count(items, {"health": v}, _health_is(v), label=label, key=v)
+            _count(groups, {"health": v}, _health_is(v), label=label, key=v)
             for v, label in Health.choices
         ],
         "categories": [
-            _category_row(items, c, today)
+            _category_row(groups, c, progress)
             for c in Category.values
-            if c != Category.OTHER or any(s.category == c for s in items)
+            if c != Category.OTHER or any(g.category == c for g in groups)
         ],
-        "cities": [_city_row(items, c, organizations, today, now) for c in CITIES],
-        "overdue": _count(items, {"overdue": True}, lambda s: s.is_overdue(today)),
+        "cities": [_city_row(groups, c) for c in CITIES],
+        "overdue": _count(groups, {"overdue": True}, _is_overdue),
         "overdue_milestone_count": milestone_count,
         "overdue_milestones": milestones,
-        "stale": Figure(label="", value=len(stale), url=item_list_url(**stale_params())),
-        "stale_items": stale[:LIST_LIMIT],
+        "stale": _count(groups, stale_params(), _is_stale),
+        "stale_items": longest_stale(user, now),
         "stale_days": settings.CHENGYI_STALE_DAYS,
         "next_meetings": next_meetings(now),
-        "since": changes_since(last_consultation(now), current, user=user),
+        "since": changes_since(last_consultation(now), user=user),
     }
+
+
+def data_version() -> tuple:
+    """Changes with every write the dashboard could show (one query).
+
+    Every model it reads keeps a history row per change, deletions included, so the newest
+    history ids name the state of the data; a write without history (a raw UPDATE) is seen
+    when the cached figures expire.
+    """
+    models = (CooperationItem, Milestone, StatusUpdate, Meeting, ConsultationMechanism)
+    models += (Organization,)
+    tables = [connection.ops.quote_name(m.history.model._meta.db_table) for m in models]
+    # Table names from the models (quoted), no input: one round trip for all six.
+    sql = "SELECT " + ", ".join(f"(SELECT MAX(history_id) FROM {t})" for t in tables)  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return tuple(cursor.fetchone())
+
+
+def dashboard_figures(*, user) -> dict:
+    """The dashboard's figures, computed at most once per data change and cache period.
+
+    Every user who sees every item sees the same figures, so they are kept in the cache
+    under the data's version (``data_version``) for CHENGYI_DASHBOARD_CACHE_SECONDS; the
+    page says when they were computed. Labels and titles stay lazy until the page is
+    rendered, so one copy serves both languages.
+    """
+    seconds = settings.CHENGYI_DASHBOARD_CACHE_SECONDS
+    if not seconds or not permissions.sees_every_item(user):
+        return _figures(user=user)
+    key = "chengyi:dashboard:" + "-".join(str(v) for v in data_version())
+    figures = cache.get(key)
+    if figures is None:
+        figures = _figures(user=user)
+        cache.set(key, figures, seconds)
+    return figures
 
 
 STATUS_COLOURS = {

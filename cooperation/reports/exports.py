@@ -1,16 +1,22 @@
 """CSV and XLSX writers that keep memory constant, and the rows of the two list exports.
 
-CSV is streamed row by row (``StreamingHttpResponse``); XLSX is written by openpyxl's
-write-only workbook into a temporary file, which is then streamed (``FileResponse``): the
-rows never sit in memory together. A text cell that a spreadsheet would take for a formula
-(one starting with = + - @, a tab or a carriage return) is prefixed with an apostrophe.
+CSV is streamed row by row (``StreamingHttpResponse``); XLSX is written into temporary files
+(openpyxl's write-only workbook, and ``SheetRows`` for the data rows), then streamed
+(``FileResponse``): the rows never sit in memory together. A text cell that a spreadsheet
+would take for a formula (one starting with = + - @, a tab or a carriage return) is prefixed
+with an apostrophe.
 """
 
 import csv
 import datetime
+import io
+import math
 import re
+import shutil
 import tempfile
+import zipfile
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone, translation
@@ -19,8 +25,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -50,10 +58,45 @@ def local(value):
 
 
 def _text_cell(value):
-    value = neutralise(local(value))
+    """A cell's value for XLSX: control characters (XML cannot hold them) dropped first, so
+    that "\x0b=cmd" cannot become a formula once they are gone; then neutralised."""
+    if isinstance(value, Promise):
+        value = force_str(value)
     if isinstance(value, str):
         value = ILLEGAL_XML.sub("", value)
-    return value
+    return neutralise(local(value))
+
+
+def _csv_cell(value):
+    return neutralise(local(value))
+
+
+def cell_converter(*, xml: bool):
+    """``_text_cell`` (``xml``) or ``_csv_cell``, with fast paths for the values nearly every
+    cell holds: the same results, without a function call per step or a time-zone look-up
+    per cell. Made for one export when its rows start (the time zone is looked up then).
+    """
+    convert = _text_cell if xml else _csv_cell
+    tz = timezone.get_current_timezone()
+    plain = (int, float, bool, datetime.date, type(None))
+
+    def cell(value):
+        kind = type(value)
+        if kind is str:
+            if xml and ILLEGAL_XML.search(value):
+                value = ILLEGAL_XML.sub("", value)
+            if value.startswith(FORMULA_TRIGGERS):
+                value = "'" + value
+            return value
+        if kind is datetime.datetime:
+            if value.utcoffset() is not None:
+                return value.astimezone(tz).replace(tzinfo=None)
+            return value
+        if kind in plain:
+            return value
+        return convert(value)
+
+    return cell
 
 
 class _Echo:
@@ -73,8 +116,9 @@ def csv_response(filename: str, header: list, rows: Iterable[list]) -> Streaming
         with translation.override(language):
             yield "\ufeff"  # so that Excel reads the Chinese text as UTF-8
             yield writer.writerow([neutralise(cell) for cell in header])
+            cell = cell_converter(xml=False)
             for row in rows:
-                yield writer.writerow([neutralise(local(cell)) for cell in row])
+                yield writer.writerow([cell(value) for value in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -85,8 +129,8 @@ def sheet_title(text) -> str:
     return SHEET_TITLE_FORBIDDEN.sub(" ", force_str(text))[:31] or "Sheet"
 
 
-def write_sheet(workbook, title, header: list, rows: Iterable[list], widths=None) -> None:
-    """One write-only sheet: a bold, frozen header row, then the rows as they come."""
+def start_sheet(workbook, title, header: list, widths=None):
+    """A write-only sheet with its column widths and its bold, frozen header row."""
     sheet = workbook.create_sheet(sheet_title(title))
     for index, width in enumerate(widths or [], start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
@@ -98,29 +142,162 @@ def write_sheet(workbook, title, header: list, rows: Iterable[list], widths=None
         cell.font = bold
         cells.append(cell)
     sheet.append(cells)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for row in rows:
-        out = []
-        for value in row:
-            value = _text_cell(value)
-            if isinstance(value, str) and "\n" in value:
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.alignment = wrap
-                out.append(cell)
-            else:
-                out.append(value)
-        sheet.append(out)
+    return sheet
+
+
+def _escape(text: str) -> str:
+    """Text as ElementTree escapes it inside an element (what openpyxl writes)."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+def _number(value) -> str:
+    """As openpyxl's ``safe_string``: printf's %.16g (a Decimal goes through float, which
+    ``format(Decimal, ".16g")`` would not do)."""
+    return "%.16g" % value  # noqa: UP031
+
+
+class SheetRows:
+    """Writes a sheet's data rows as the XML openpyxl writes for them, ten times faster.
+
+    openpyxl spends ~12 µs a cell (a cell object, then an XML element serialised by
+    ElementTree); an export of 10,000 items has 200,000 cells. Here each row is one string,
+    built by the rules of openpyxl 3.1 (``Cell._bind_value`` and ``etree_write_cell``): text
+    as an inline string (``xml:space="preserve"`` when it has leading or trailing spaces),
+    error codes as errors, numbers and booleans as ``%.16g``, dates as Excel serial numbers
+    with openpyxl's date formats, text with a line break wrapped. Styles are registered in
+    the workbook through openpyxl the first time a row needs them, so the workbook's
+    styles.xml is the one openpyxl would write. ``tests/test_report_exports.py`` compares
+    the result with openpyxl's own, byte for byte.
+    """
+
+    def __init__(self, sheet, out):
+        self.sheet = sheet
+        self.out = out  # a binary file
+        self.epoch = sheet.parent.epoch
+        self.styles: dict[object, str] = {}
+        self.columns: list[str] = []  # the column letters: A, B, ...
+        self.serials: dict[datetime.date, str] = {}
+        self.wrap = Alignment(wrap_text=True, vertical="top")
+        self.text_cell = cell_converter(xml=True)
+
+    def _style(self, kind, value) -> str:
+        """The style id (as text) of a date, a datetime or wrapped text, registered once."""
+        style = self.styles.get(kind)
+        if style is None:
+            cell = WriteOnlyCell(self.sheet, value=value)  # sets a date's number format
+            if kind == "wrap":
+                cell.alignment = self.wrap
+            style = self.styles[kind] = str(cell.style_id)
+        return style
+
+    def _cell(self, ref: str, value) -> str:
+        if isinstance(value, str):
+            style = f' s="{self._style("wrap", value)}"' if "\n" in value else ""
+            value = value[:32767]
+            if ILLEGAL_XML.search(value):
+                raise ValueError(f"{value!r} cannot be used in worksheets")
+            if len(value) > 1 and value.startswith("="):
+                raise ValueError(f"{value!r} would be a formula: neutralise it first")
+            if value in ERROR_CODES:
+                return f'<c r="{ref}"{style} t="e"><v>{_escape(value)}</v></c>'
+            if value == "":
+                return f'<c r="{ref}"{style} t="inlineStr" />'
+            stripped = value.strip()
+            space = ' xml:space="preserve"' if stripped and stripped != value else ""
+            return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{_escape(value)}</t></is></c>'
+        if isinstance(value, bool):
+            return f'<c r="{ref}" t="b"><v>{value:d}</v></c>'
+        if isinstance(value, int | float | Decimal):
+            if isinstance(value, float | Decimal) and not math.isfinite(value):
+                return f'<c r="{ref}" t="n"><v /></c>'
+            return f'<c r="{ref}" t="n"><v>{_number(value)}</v></c>'
+        if isinstance(value, datetime.date):  # a datetime too
+            if getattr(value, "tzinfo", None) is not None:
+                raise TypeError("Excel does not support time zones")
+            if isinstance(value, datetime.datetime):
+                kind, serial = datetime.datetime, _number(to_excel(value, self.epoch))
+            else:  # few distinct dates (target dates, start dates): convert each once
+                kind, serial = datetime.date, self.serials.get(value)
+                if serial is None:
+                    serial = self.serials[value] = _number(to_excel(value, self.epoch))
+            return f'<c r="{ref}" s="{self._style(kind, value)}" t="n"><v>{serial}</v></c>'
+        raise TypeError(f"cannot write {value!r} to a worksheet")
+
+    def write(self, rows: Iterable[list], first: int = 2) -> None:
+        text_cell, cell, letters = self.text_cell, self._cell, self.columns
+        for number, row in enumerate(rows, start=first):
+            values = [text_cell(value) for value in row]
+            while len(letters) < len(values):
+                letters.append(get_column_letter(len(letters) + 1))
+            suffix = str(number)
+            cells = [
+                cell(letters[index] + suffix, value)
+                for index, value in enumerate(values)
+                if value is not None
+            ]
+            self.out.write(f'<row r="{suffix}">{"".join(cells)}</row>'.encode())
+
+
+SHEET_DATA_END = b"</sheetData>"
 
 
 def xlsx_response(filename: str, sheets: Iterable[tuple]) -> FileResponse:
-    """``sheets``: (title, header, rows[, widths]) tuples; rows may be generators."""
+    """``sheets``: (title, header, rows[, widths]) tuples; rows may be generators.
+
+    openpyxl writes the workbook with each sheet's header row; each sheet's data rows are
+    written by ``SheetRows`` into a temporary file, and put into the sheet's XML when the
+    package is copied into the file that is sent. Memory stays flat: rows go to disk.
+    """
     workbook = Workbook(write_only=True)
-    for sheet in sheets:
-        write_sheet(workbook, *sheet)
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
-    workbook.save(handle)
+    bodies = []
+    try:
+        for title, header, rows, *widths in sheets:
+            sheet = start_sheet(workbook, title, header, *widths)
+            bodies.append((sheet, tempfile.TemporaryFile()))  # noqa: SIM115
+            SheetRows(sheet, bodies[-1][1]).write(rows)
+        package = io.BytesIO()
+        workbook.save(package)
+        # A sheet's path is known once the workbook is saved (it numbers the sheets then).
+        by_path = {sheet.path.lstrip("/"): body for sheet, body in bodies}
+        handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
+        _assemble(zipfile.ZipFile(package), by_path, handle)
+    finally:
+        for _sheet, body in bodies:
+            body.close()
     handle.seek(0)
     return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
+
+
+def _assemble(package: zipfile.ZipFile, bodies: dict, out) -> None:
+    """Copy ``package`` into ``out``, each sheet's rows (``bodies``) put before its end."""
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for info in package.infolist():
+            data = package.read(info)
+            body = bodies.pop(info.filename, None)
+            if body is None:
+                archive.writestr(info, data)
+                continue
+            head, end, tail = data.partition(SHEET_DATA_END)
+            if not end:
+                raise ValueError(f"no sheetData in {info.filename}")
+            entry_info = zipfile.ZipInfo(info.filename, info.date_time)
+            entry_info.compress_type = info.compress_type
+            entry_info.external_attr = info.external_attr
+            # The size decides whether the entry needs ZIP64 headers (over 2 GiB).
+            entry_info.file_size = len(data) + body.seek(0, io.SEEK_END)
+            body.seek(0)
+            with archive.open(entry_info, "w") as entry:
+                entry.write(head)
+                shutil.copyfileobj(body, entry, 2**20)
+                entry.write(end + tail)
+    if bodies:
+        raise ValueError(f"sheets missing from the workbook: {sorted(bodies)}")
 
 
 def export_name(stem: str, extension: str) -> str:

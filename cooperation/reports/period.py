@@ -13,7 +13,6 @@ from cooperation.choices import Status
 
 from . import reporting
 from . import states as st
-from .dashboard import overall_progress
 
 PATTERN = re.compile(r"^(?P<year>\d{4})(?:-(?:Q(?P<quarter>[1-4])|(?P<month>0[1-9]|1[0-2])))?$")
 FIRST_YEAR = 2020  # the agreement was signed on 13 May 2020
@@ -189,7 +188,7 @@ def period_report(*, period: Period, user) -> PeriodReport:
         slipped=slipped,
         reporting=reporting.by_city(entries, reports, organizations),
         updates=sum(count for _item, _org, count in reports),
-        progress_before=overall_progress(before.values()),
-        progress_after=overall_progress(after.values()),
+        progress_before=st.overall_progress(before.values()),
+        progress_after=st.overall_progress(after.values()),
         total=len(after),
     )

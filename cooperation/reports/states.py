@@ -122,6 +122,11 @@ def visible_pks(user) -> QuerySet | None:
     return permissions.restrict_items(user, "view").order_by().values("pk")
 
 
+def _visible(user) -> QuerySet | None:
+    """As ``visible_pks``, but None also when ``user`` sees every item (no filter to apply)."""
+    return None if user is None or permissions.sees_every_item(user) else visible_pks(user)
+
+
 def _restrict(queryset: QuerySet, visible: QuerySet | None, field: str = "pk") -> QuerySet:
     return queryset if visible is None else queryset.filter(**{f"{field}__in": visible})
 
@@ -155,7 +160,7 @@ def _attach_co_owners(states: dict[int, ItemState], visible: QuerySet | None) ->
 
 def states_now(*, user=None) -> dict[int, ItemState]:
     """Every item ``user`` may see as it is now (three queries)."""
-    visible = visible_pks(user)
+    visible = _visible(user)
     queryset = _restrict(CooperationItem.objects.order_by(), visible)
     queryset = selectors.with_last_report(selectors.with_rollup(queryset)).annotate(
         overdue_milestone_count=overdue_milestone_count(timezone.localdate()),
@@ -190,7 +195,7 @@ def roll_up(states: dict[int, ItemState]) -> None:
 
 def states_at(at: datetime.datetime, *, user=None) -> dict[int, ItemState]:
     """Every item ``user`` may see as it was at ``at``, from the history (four queries)."""
-    visible = visible_pks(user)
+    visible = _visible(user)
     history = _restrict(CooperationItem.history.as_of(at), visible, "id").order_by()
     history = history.annotate(first_recorded_at=selectors.first_recorded("id"))
     states, history_ids = {}, {}
@@ -216,6 +221,15 @@ def states_at(at: datetime.datetime, *, user=None) -> dict[int, ItemState]:
     return states
 
 
+def overall_progress(states) -> int:
+    """Weighted average of the rolled-up progress of the open-or-done top-level items."""
+    counted = [s for s in states if s.parent_id is None and s.status != Status.CANCELLED]
+    weight = sum(s.weight for s in counted)
+    if not weight:
+        return 0
+    return half_up(sum(s.rolled * s.weight for s in counted), weight)
+
+
 def states_created(
     start: datetime.datetime, end: datetime.datetime, *, user=None
 ) -> dict[int, ItemState]:
@@ -223,7 +237,7 @@ def states_created(
     created = CooperationItem.history.filter(
         history_type="+", history_date__gt=start, history_date__lte=end
     )
-    rows = _restrict(created, visible_pks(user), "id").order_by("history_date", "history_id")
+    rows = _restrict(created, _visible(user), "id").order_by("history_date", "history_id")
     states = {}
     for row in rows.values(*FIELDS):
         states.setdefault(row["id"], _make(row))
@@ -271,7 +285,7 @@ def reports_between(
     queryset = StatusUpdate.objects.filter(reported_at__lt=end)
     if start is not None:
         queryset = queryset.filter(reported_at__gte=start)
-    queryset = _restrict(queryset, visible_pks(user), "item_id")
+    queryset = _restrict(queryset, _visible(user), "item_id")
     return list(
         queryset.order_by().values("item_id", "organization_id").annotate(count=Count("pk"))
     )
@@ -312,6 +326,59 @@ class Change:
             or self.health_trend != 0
             or self.before.rolled != self.item.rolled
         )
+
+
+def _moved_since(at: datetime.datetime) -> QuerySet:
+    """The ids of the items that can have moved since ``at``, as one subquery.
+
+    An item moved if it has a history row after ``at``; its parents (then and now) moved
+    with it, as their roll-up did.
+    """
+    history = CooperationItem.history.model.objects.order_by()
+    moved = history.filter(history_date__gt=at).values("id")
+    parents = history.filter(id__in=moved, parent_id__isnull=False).values("parent_id")
+    return moved.union(parents)
+
+
+def _families(queryset: QuerySet, moved: QuerySet, fields):
+    """Rows of ``queryset`` that moved, and their sub-items (needed to roll them up).
+
+    Two queries with one ``IN`` each rather than one with ``OR``: the database joins each
+    to the subquery, however many items moved.
+    """
+    for condition in ("id__in", "parent_id__in"):
+        yield from queryset.filter(**{condition: moved}).order_by().values(*fields)
+
+
+# What a Change reads: no dates, which are costly to load by the ten thousand.
+MOVE_FIELDS = tuple(name for name in FIELDS if name not in ("created_at", "start_date"))
+
+
+def _lean(row: dict) -> ItemState:
+    return ItemState(**{name: row.get(name) for name in FIELDS})
+
+
+def moves_since(at: datetime.datetime, *, user=None) -> dict[int, Change]:
+    """The items that can have moved since ``at``, then and now (four queries).
+
+    Equal to ``compare(states_at(at), states_now())`` for every item that changed, but reads
+    only the items with history after ``at`` and their families, so its cost follows the
+    changes rather than the number of items. The states carry what a Change reads (status,
+    health, progress and roll-up), not the dates or reports.
+    """
+    moved = _moved_since(at)
+    visible = _visible(user)
+    then = _restrict(CooperationItem.history.as_of(at), visible, "id")
+    before, history_ids = {}, {}
+    for row in _families(then, moved, (*MOVE_FIELDS, "history_id")):
+        if row["history_id"] > history_ids.get(row["id"], 0):  # as in states_at
+            history_ids[row["id"]] = row["history_id"]
+            before[row["id"]] = _lean(row)
+    now = _restrict(CooperationItem.objects.all(), visible)
+    after = {row["id"]: _lean(row) for row in _families(now, moved, MOVE_FIELDS)}
+    roll_up(before)
+    roll_up(after)
+    return compare(before, after)
 
 
 def compare(before: dict[int, ItemState], after: dict[int, ItemState]) -> dict[int, Change]:

@@ -1,6 +1,10 @@
 """Presentation helpers shared by every page: badges, progress bars, form fields."""
 
 from django import template
+from django.dispatch import receiver
+from django.template.loader import get_template
+from django.utils.autoreload import file_changed
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cooperation.choices import Health, Status
@@ -32,7 +36,10 @@ def message_class(tags: str) -> str:
 def badge(choices, styles: dict, value: str, *, kind: str, prefix: str, suffix="") -> dict:
     """The context of ``includes/badge.html`` for a value of ``choices`` (shared by all badges)."""
     colour, symbol = styles.get(value, ("secondary", "?"))
-    label = choices(value).label if value in choices.values else value
+    try:
+        label = choices(value).label
+    except ValueError:
+        label = value
     if suffix != "":
         label = f"{label} {suffix}"
     return {
@@ -45,14 +52,40 @@ def badge(choices, styles: dict, value: str, *, kind: str, prefix: str, suffix="
     }
 
 
-@register.inclusion_tag("includes/badge.html")
+BADGE_TEMPLATE = "includes/badge.html"
+_rendered_badges: dict[tuple, str] = {}
+
+
+def _rendered_badge(choices, styles: dict, value, *, kind: str, prefix: str) -> str:
+    """``includes/badge.html`` for ``value``, rendered once per value and language.
+
+    A briefing pack shows a status and a health badge on each of thousands of rows; an
+    inclusion tag would render the template for each.
+    """
+    key = (kind, value, get_language())
+    html = _rendered_badges.get(key)
+    if html is None:
+        if len(_rendered_badges) > 1000:  # values are few; this only bounds odd input
+            _rendered_badges.clear()
+        context = badge(choices, styles, value, kind=kind, prefix=prefix)
+        html = _rendered_badges[key] = get_template(BADGE_TEMPLATE).render(context)
+    return html
+
+
+@receiver(file_changed)
+def _forget_rendered_badges(sender, file_path, **kwargs):
+    """In development, an edited template (or any file) renders the badges anew."""
+    _rendered_badges.clear()
+
+
+@register.simple_tag
 def status_badge(value: str):
-    return badge(Status, STATUS_STYLE, value, kind="status", prefix=_("Status"))
+    return _rendered_badge(Status, STATUS_STYLE, value, kind="status", prefix=_("Status"))
 
 
-@register.inclusion_tag("includes/badge.html")
+@register.simple_tag
 def health_badge(value: str):
-    return badge(Health, HEALTH_STYLE, value, kind="health", prefix=_("Health"))
+    return _rendered_badge(Health, HEALTH_STYLE, value, kind="health", prefix=_("Health"))
 
 
 @register.inclusion_tag("includes/progress.html")
