@@ -44,6 +44,7 @@ class Status(models.TextChoices):
 
 
 class Health(models.TextChoices):
+    NOT_ASSESSED = "not_assessed", _("Not assessed")
     ON_TRACK = "on_track", _("On track")
     AT_RISK = "at_risk", _("At risk")
     OFF_TRACK = "off_track", _("Off track")

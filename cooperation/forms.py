@@ -50,7 +50,8 @@ class StatusUpdateForm(forms.Form):
     )
     health = forms.ChoiceField(
         label=_("Health"),
-        choices=Health.choices,
+        # A report assesses the item: "not assessed" is only where an item starts.
+        choices=[c for c in Health.choices if c[0] != Health.NOT_ASSESSED],
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     progress = forms.IntegerField(

@@ -1,6 +1,10 @@
-"""Build fixtures/agreement.json from the verified facts in ../shared/agreement/facts.yaml.
+"""Build fixtures/agreement.json from the verified facts in fixtures/sources/facts.yaml.
 
-Run: python scripts/build_agreement_fixture.py [path/to/facts.yaml]
+Run: python scripts/build_agreement_fixture.py [path/to/facts.yaml]   (``make fixtures``)
+
+The agreement's statements become numbered clauses (Chinese, English, confidence, sources);
+every item is linked to the clause(s) it implements; the sources are listed with title,
+publisher, date and address (``fixtures/sources/bibliography.yaml``).
 
 Only the corrected fields of the facts file are used (``zh``, ``en``, ``title_*``, ``name_*``);
 the ``*_as_in_seed``, ``seed_text`` and free-text notes, which quote the garbled article, are
@@ -14,16 +18,23 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_FACTS = ROOT.parent / "shared" / "agreement" / "facts.yaml"
+SOURCES_DIR = ROOT / "fixtures" / "sources"
+DEFAULT_FACTS = SOURCES_DIR / "facts.yaml"
+BIBLIOGRAPHY = SOURCES_DIR / "bibliography.yaml"
 OUTPUT = ROOT / "fixtures" / "agreement.json"
 
-CONFIDENCE_ZH = {
-    "high": "高",
-    "medium": "中",
-    "medium–high": "中高",
-    "low–medium": "中低",
-    "low": "低",
+# The facts' confidence words, as the Clause model's values.
+CONFIDENCE = {
+    "high": "high",
+    "medium–high": "medium_high",
+    "medium": "medium",
+    "low–medium": "low_medium",
+    "low": "low",
 }
+# The facts file's own scale: "high – stated in a contemporaneous primary or near-primary
+# source (e.g. Chengdu Daily 2020-05-14)". A statement it gives without a grade, sourced to
+# Chengdu Daily, is therefore high; any other ungraded statement stays ungraded.
+PRIMARY = "S_CDRB"
 
 KIND_BY_ID = {
     "chengdu_gov": "government",
@@ -109,36 +120,62 @@ TYPE_EN = {
 PARTIES_PREFIX = "成都市人民政府 宜宾市人民政府"
 
 
+# English for the facts that have only Chinese (the later implementation of KP-1 and KP-2).
+LATER_EN = {
+    "项目公司：四川成宜产业园投资建设有限公司": (
+        "Project company: Sichuan Chengyi Industrial Park Investment and Construction Co., Ltd."
+    ),
+    "四川成宜物流园建设发展有限公司（成都、宜宾两地国企共同出资）负责开发、建设、招商、运营；"
+    "一期位于三江新区东部产业园，用地约206亩，计划总投资约4.17亿元": (
+        "Sichuan Chengyi Logistics Park Construction and Development Co., Ltd. (funded jointly "
+        "by state-owned enterprises of Chengdu and Yibin) develops, builds, markets and runs the "
+        "park; phase 1 is in the Eastern Industrial Park of Sanjiang New Area, on about 206 mu "
+        "(about 13.7 ha), with a planned total investment of about CNY 417 million"
+    ),
+}
+
+DEFAULT_NOTE = (
+    "默认安排：{zh}，督查人员可调整；并非协议内容。\n"
+    "Default arrangement: {en}; a supervisor may change it. It is not part of the agreement."
+)
+
+
 def as_list(value) -> list:
     if value is None:
         return []
-    return value if isinstance(value, list) else [value]
+    return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def source_note(entry: dict, *, source_key: str = "source", conf_key: str = "confidence") -> str:
-    sources = as_list(entry.get(source_key))
-    confidence = entry.get(conf_key)
-    parts = []
-    if sources:
-        parts.append("来源 Sources: " + ", ".join(sources))
+def grade(confidence, sources) -> str:
+    """The clause's confidence: the facts' grade, else high for a Chengdu Daily statement."""
     if confidence:
-        parts.append(
-            f"可信度 Confidence: {CONFIDENCE_ZH.get(confidence, confidence)} ({confidence})"
-        )
-    return "；".join(parts)
+        return CONFIDENCE[confidence]
+    return "high" if PRIMARY in as_list(sources) else ""
 
 
 class FixtureBuilder:
-    def __init__(self, facts: dict):
+    def __init__(self, facts: dict, bibliography: dict):
         self.facts = facts
+        self.bibliography = bibliography
         self.rows: list[dict] = []
         self.org_pk: dict[str, int] = {}
         self.agreement_pk: dict[str, int] = {}
+        self.source_pk: dict[str, int] = {}
         self.item_pk = 0
         self.sort = 0
+        self.clause_pk = 0
+        self.clause_rows: dict[str, dict] = {}  # number → fields
+        self.source_links: dict[str, dict[str, set]] = {}  # source id → {"agreements": …}
 
     def add(self, model: str, pk: int, fields: dict) -> None:
         self.rows.append({"model": f"cooperation.{model}", "pk": pk, "fields": fields})
+
+    def cite(self, sources, kind: str, pk: int) -> None:
+        for source in as_list(sources):
+            self.source_links.setdefault(source, {"agreements": set(), "organizations": set()})
+            self.source_links[source][kind].add(pk)
+
+    # --- organisations and agreements ----------------------------------------------------
 
     def organizations(self) -> None:
         city_names = {"Chengdu": "chengdu", "Yibin": "yibin"}
@@ -146,6 +183,7 @@ class FixtureBuilder:
             self.org_pk[org["id"]] = pk
             city = city_names.get(str(org["city"]).split(" ")[0], "other")
             short_zh, short_en = SHORT_NAMES[org["id"]]
+            self.cite(org.get("source"), "organizations", pk)
             self.add(
                 "organization",
                 pk,
@@ -158,7 +196,7 @@ class FixtureBuilder:
                     "city": city,
                     "kind": KIND_BY_ID.get(org["id"], "other"),
                     "note": org.get("type", ""),
-                    "source": source_note(org),
+                    "source": "",
                 },
             )
 
@@ -166,13 +204,15 @@ class FixtureBuilder:
         for pk, agreement in enumerate(self.facts["agreements"], start=1):
             self.agreement_pk[agreement["id"]] = pk
         for agreement in self.facts["agreements"]:
+            pk = self.agreement_pk[agreement["id"]]
             date = str(agreement["date"])
             precision = agreement.get("date_precision", "day")
             if precision == "month":
                 date = f"{date}-01"
+            self.cite(agreement.get("date_sources") or agreement.get("source"), "agreements", pk)
             self.add(
                 "agreement",
-                self.agreement_pk[agreement["id"]],
+                pk,
                 {
                     "code": agreement["id"].replace("_", "-"),
                     "title_zh": agreement["title_zh"],
@@ -185,13 +225,129 @@ class FixtureBuilder:
                     "predecessors": [
                         self.agreement_pk[p] for p in agreement.get("predecessor_agreements", [])
                     ],
-                    "source": source_note(
-                        agreement, source_key="date_sources", conf_key="date_confidence"
-                    )
-                    or source_note(agreement),
+                    "source": "",
                     "note": "",
                 },
             )
+
+    def sources(self) -> None:
+        urls = {entry["id"]: entry.get("url") or "" for entry in self.facts["sources"]}
+        for sort, source_id in enumerate(urls, start=1):
+            entry = self.bibliography[source_id]
+            url = urls[source_id] if urls[source_id].startswith("http") else ""
+            links = self.source_links.get(source_id, {"agreements": set(), "organizations": set()})
+            self.add(
+                "source",
+                self.source_pk[source_id],
+                {
+                    "code": source_id,
+                    "kind": entry["kind"],
+                    "title_zh": entry["title_zh"],
+                    "title_en": entry["title_en"],
+                    "publisher_zh": entry.get("publisher_zh") or "",
+                    "publisher_en": entry.get("publisher_en") or "",
+                    "published": str(entry.get("published") or ""),
+                    "url": url,
+                    "note_zh": entry.get("note_zh", ""),
+                    "note_en": entry.get("note_en", ""),
+                    "sort_order": sort,
+                    "agreements": sorted(links["agreements"]),
+                    "organizations": sorted(links["organizations"]),
+                },
+            )
+
+    # --- clauses -------------------------------------------------------------------------
+
+    def clause(
+        self,
+        number: str,
+        zh: str,
+        en: str,
+        *,
+        sources=(),
+        confidence: str = "",
+        note_zh: str = "",
+        note_en: str = "",
+    ) -> str:
+        self.clause_pk += 1
+        parent = number.rpartition(".")[0]
+        fields = {
+            "agreement": self.agreement_pk["cdyb_2020_main"],
+            "number": number,
+            "parent": self.clause_rows[parent]["pk"] if parent else None,
+            "text_zh": zh,
+            "text_en": en,
+            "confidence": confidence,
+            "note_zh": note_zh,
+            "note_en": note_en,
+            "sources": [self.source_pk[s] for s in as_list(sources)],
+            "items": [],
+            "sort_order": self.clause_pk,
+        }
+        self.clause_rows[number] = {"pk": self.clause_pk, "fields": fields}
+        return number
+
+    def fact_clause(self, number: str, fact: dict, *, sources=None, confidence=None) -> str:
+        sources = as_list(fact.get("source", sources))
+        return self.clause(
+            number,
+            fact["zh"],
+            fact["en"],
+            sources=sources,
+            confidence=grade(fact.get("confidence", confidence), sources),
+        )
+
+    def implements(self, number: str, item_pk: int) -> None:
+        self.clause_rows[number]["fields"]["items"].append(item_pk)
+
+    def context_clauses(self) -> None:
+        main = next(a for a in self.facts["agreements"] if a["id"] == "cdyb_2020_main")
+        self.clause("1", "目标与战略背景", "Goal and strategic context")
+        self.clause(
+            "1.1",
+            main["goal_zh"],
+            "Strive to build a pilot demonstration city for cross-regional cooperation",
+            sources=[main["goal_source"]],
+            confidence=grade(None, main["goal_source"]),
+        )
+        basis_en = {
+            "深入贯彻落实省委“一干多支”发展战略": (
+                "Fully implement the provincial Party committee's “one trunk, multiple branches” "
+                "development strategy"
+            ),
+            "抢抓成渝地区双城经济圈建设机遇": (
+                "Seize the opportunity of building the Chengdu–Chongqing twin-city economic circle"
+            ),
+        }
+        n = 1
+        for basis in main.get("strategic_basis", []):
+            n += 1
+            self.clause(
+                f"1.{n}",
+                basis["zh"],
+                basis_en[basis["zh"]],
+                sources=[basis["source"]],
+                confidence=grade(None, basis["source"]),
+            )
+        for fact in self.facts["strategic_context"]:
+            n += 1
+            self.fact_clause(f"1.{n}", fact)
+
+    def industry_clauses(self) -> None:
+        models = self.facts["industrial_interaction_models"]
+        self.clause("2", "产业协作", "Industrial cooperation")
+        n = 0
+        for fact in models["items"]:
+            n += 1
+            self.fact_clause(
+                f"2.{n}", fact, sources=models["source"], confidence=models["confidence"]
+            )
+        for fact in models.get("related_points", []):
+            n += 1
+            self.fact_clause(f"2.{n}", fact)
+        self.fact_clause(f"2.{n + 1}", models["principle"])
+
+    # --- items ---------------------------------------------------------------------------
 
     def item(
         self,
@@ -208,9 +364,12 @@ class FixtureBuilder:
         co_owners=(),
         status="not_started",
         note="",
+        clauses=(),
     ) -> int:
         self.item_pk += 1
         self.sort += 1
+        for number in clauses:
+            self.implements(number, self.item_pk)
         self.add(
             "cooperationitem",
             self.item_pk,
@@ -228,7 +387,8 @@ class FixtureBuilder:
                 "co_owners": [self.org_pk[o] for o in co_owners],
                 "responsible_people": [],
                 "status": status,
-                "health": "on_track",
+                # Nobody has assessed an item the agreement lists: not "on track".
+                "health": "not_assessed",
                 "progress": 0,
                 "weight": 1,
                 "start_date": None,
@@ -242,16 +402,9 @@ class FixtureBuilder:
         )
         return self.item_pk
 
-    def points(
-        self,
-        parent_pk: int,
-        parent_code: str,
-        category: str,
-        points: list,
-        chengdu=None,
-        yibin=None,
-    ) -> None:
+    def points(self, parent_pk, parent_code, number, category, points, chengdu, yibin) -> None:
         for n, point in enumerate(points, start=1):
+            clause = self.fact_clause(f"{number}.{n}", point)
             self.item(
                 code=f"{parent_code}.{n}",
                 category=category,
@@ -260,42 +413,39 @@ class FixtureBuilder:
                 title_en=point["en"],
                 chengdu=chengdu,
                 yibin=yibin,
-                note=source_note(point),
+                clauses=[clause],
             )
 
     def key_projects(self) -> None:
+        self.clause("3", "六大重点项目", "Six key projects")
         for project in self.facts["key_projects"]:
             code = f"KP-{project['number']}"
+            number = f"3.{project['number']}"
             chengdu = (project.get("chengdu_side_lead") or {}).get("org")
             yibin = (project.get("yibin_side_lead") or {}).get("org")
             later = as_list(project.get("later_implementation"))
-            co_owners = []
-            status = "not_started"
-            description_zh = ""
+            sources = as_list(project.get("title_sources")) or ["S_SEED"]
+            clause = self.clause(
+                number,
+                project["title_zh"],
+                project["title_en"],
+                sources=sources,
+                confidence=grade(project.get("title_confidence"), sources),
+            )
+            co_owners, status = [], "not_started"
+            description_zh, description_en = [], []
+            if project.get("later_known_as_zh"):
+                description_zh.append(f"后称“{project['later_known_as_zh']}”。")
+                description_en.append(f"Later known as {project['later_known_as_en']}.")
             if later:
                 # Later reports (after 2020) show work under way; no percentage is invented.
                 status = "in_progress"
-                description_zh = "后续实施：" + "；".join(entry["zh"] for entry in later)
+                description_zh.append("后续实施：" + "；".join(entry["zh"] for entry in later))
+                description_en.append(
+                    "Later implementation: " + "; ".join(LATER_EN[e["zh"]] for e in later) + "."
+                )
                 co_owners = {1: ["cy_equipment_park_co"], 2: ["cy_logistics_park_co"]}.get(
                     project["number"], []
-                )
-            if project.get("later_known_as_zh"):
-                description_zh = f"后称“{project['later_known_as_zh']}”。" + description_zh
-            note = (
-                "来源 Sources: " + ", ".join(as_list(project.get("title_sources")))
-                if (project.get("title_sources"))
-                else ""
-            )
-            confidence = project.get("title_confidence")
-            if confidence:
-                note = "；".join(
-                    filter(
-                        None,
-                        [
-                            note,
-                            f"可信度 Confidence: {CONFIDENCE_ZH.get(confidence)} ({confidence})",
-                        ],
-                    )
                 )
             pk = self.item(
                 code=code,
@@ -306,41 +456,65 @@ class FixtureBuilder:
                 yibin=yibin,
                 co_owners=co_owners,
                 status=status,
-                description_zh=description_zh,
-                description_en=(
-                    f"Later known as {project['later_known_as_en']}."
-                    if project.get("later_known_as_en")
-                    else ""
-                ),
-                note=note,
+                description_zh="".join(description_zh),
+                description_en=" ".join(description_en),
+                clauses=[clause],
             )
-            self.points(pk, code, "key_project", project.get("points", []), chengdu, yibin)
+            self.points(pk, code, number, "key_project", project.get("points", []), chengdu, yibin)
 
     def special_agreements(self) -> None:
         special = self.facts["special_cooperation"]
-        fields = special["enterprise_agreements_fields_of_cooperation"]["items"]
-        fields_zh = "、".join(f["zh"] for f in fields)
-        fields_en = ", ".join(f["en"] for f in fields)
+        self.clause(
+            "4",
+            special["summary_zh"],
+            special["summary_en"],
+            sources=[special["summary_source"]],
+            confidence=grade(None, special["summary_source"]),
+        )
+        fields = special["enterprise_agreements_fields_of_cooperation"]
         entries = [("platform", e) for e in special["platform_pairs"]]
         entries += [("enterprise", e) for e in special["enterprise_agreements"]]
+        orgs = {org["id"]: org for org in self.facts["organisations"]}
+        enterprise_pks = []
         for n, (group, entry) in enumerate(entries, start=1):
-            code = f"SP-{n}"
+            code, number = f"SP-{n}", f"4.{n}"
             chengdu, yibin = entry["chengdu_org"], entry["yibin_org"]
             (cd_zh, cd_en), (yb_zh, yb_en) = SHORT_NAMES[chengdu], SHORT_NAMES[yibin]
-            title_zh = entry.get("agreement_title_zh") or (
-                f"{cd_zh}与{yb_zh}{entry.get('agreement_type_zh', '').removesuffix('（教育）')}"
+            type_zh = entry.get("agreement_type_zh", "").removesuffix("（教育）")
+            type_en = TYPE_EN.get(entry.get("agreement_type_zh", ""), "cooperation agreement")
+            title_zh = entry.get("agreement_title_zh") or f"{cd_zh}与{yb_zh}{type_zh}"
+            title_en = entry.get("agreement_title_en") or f"{cd_en} – {yb_en} {type_en}"
+            pair_sources = as_list(entry.get("pair_source"))
+            clause = self.clause(
+                number,
+                f"{orgs[chengdu]['name_zh']}与{orgs[yibin]['name_zh']}签署"
+                + (
+                    f"《{entry['agreement_title_zh']}》"
+                    if "agreement_title_zh" in entry
+                    else type_zh
+                ),
+                f"{orgs[chengdu]['name_en']} and {orgs[yibin]['name_en']} sign "
+                + (
+                    f"the {entry['agreement_title_en']}"
+                    if "agreement_title_en" in entry
+                    else f"a {type_en}"
+                ),
+                sources=pair_sources,
+                confidence=grade(entry.get("pair_confidence"), pair_sources),
             )
-            title_en = entry.get("agreement_title_en") or (
-                f"{cd_en} – {yb_en} "
-                + TYPE_EN.get(entry.get("agreement_type_zh", ""), "cooperation agreement")
-            )
-            description_zh = description_en = ""
-            if group == "enterprise":
-                description_zh = f"合作领域：{fields_zh}。"
-                description_en = f"Fields of cooperation: {fields_en}."
             label_zh = (
                 "“5+2”专项合作协议之“5”" if group == "platform" else "“5+2”专项合作协议之“+2”"
             )
+            label_en = (
+                "One of the five platform agreements"
+                if group == "platform"
+                else "One of the two enterprise agreements"
+            ) + " of the “5+2”, signed on 13 May 2020."
+            description_zh, description_en = label_zh + "（2020年5月13日签署）。", label_en
+            clauses = [clause]
+            if group == "enterprise":
+                description_zh += fields_text_zh(fields)
+                description_en += " " + fields_text_en(fields)
             pk = self.item(
                 code=code,
                 category="special_agreement",
@@ -348,23 +522,53 @@ class FixtureBuilder:
                 title_en=title_en,
                 chengdu=chengdu,
                 yibin=yibin,
-                description_zh=(label_zh + "（2020年5月13日签署）。" + description_zh),
-                description_en=(
-                    (
-                        "One of the five platform agreements"
-                        if group == "platform"
-                        else "One of the two enterprise agreements"
-                    )
-                    + " of the “5+2”, signed on 13 May 2020. "
-                    + description_en
-                ).strip(),
-                note=source_note(entry, source_key="pair_source", conf_key="pair_confidence"),
+                description_zh=description_zh,
+                description_en=description_en,
+                clauses=clauses,
             )
-            self.points(pk, code, "special_agreement", entry.get("content", []), chengdu, yibin)
+            if group == "enterprise":
+                enterprise_pks.append(pk)
+            self.points(
+                pk, code, number, "special_agreement", entry.get("content", []), chengdu, yibin
+            )
+
+        # After the pairs, so that the clauses read in order; both "+2" items implement it.
+        for number in self.field_clauses(fields, len(entries) + 1):
+            for pk in enterprise_pks:
+                self.implements(number, pk)
+
+    def field_clauses(self, fields: dict, n: int) -> list[str]:
+        """The enterprise agreements' joint list of fields, one clause per field."""
+        number = f"4.{n}"
+        self.clause(
+            number,
+            "宜宾三江新区与成都兴城投资集团有限公司、成都产业投资集团有限公司合作的领域"
+            "（两项企业协议的共同清单，未按企业区分）",
+            "Fields of cooperation of Yibin Sanjiang New Area with Chengdu Xingcheng Investment "
+            "Group and Chengdu Industry Investment Group (one joint list for both enterprise "
+            "agreements, not split by company)",
+            sources=as_list(fields["source"]),
+            confidence=grade(fields.get("confidence"), fields["source"]),
+        )
+        numbers = []
+        for k, field in enumerate(fields["items"], start=1):
+            numbers.append(
+                self.clause(
+                    f"{number}.{k}",
+                    field["zh"],
+                    field["en"],
+                    sources=as_list(fields["source"]) + as_list(field.get("support")),
+                    confidence=grade(field.get("confidence", fields.get("confidence")), None),
+                )
+            )
+        return [number, *numbers]
 
     def county_pairing(self) -> None:
         mechanism = self.facts["county_pairing_mechanism"]
         emphasis = mechanism["emphasis"]
+        self.clause("5", "区（市）县结对共建", "County-level pairing")
+        first = self.fact_clause("5.1", mechanism)
+        second = self.fact_clause("5.2", emphasis)
         self.item(
             code="CP-1",
             category="county_pairing",
@@ -374,7 +578,11 @@ class FixtureBuilder:
             yibin="yibin_gov",
             description_zh=emphasis["zh"],
             description_en=emphasis["en"],
-            note=source_note(mechanism),
+            note=DEFAULT_NOTE.format(
+                zh="两市人民政府为牵头单位（协议未指定）",
+                en="the two municipal governments as leads (the agreement names none)",
+            ),
+            clauses=[first, second],
         )
 
     def mechanisms(self) -> None:
@@ -388,8 +596,19 @@ class FixtureBuilder:
                 if row["fields"][side]
             }
         )
-        for pk, mechanism in enumerate(self.facts["consultation_mechanisms"]["items"], start=1):
+        consultation = self.facts["consultation_mechanisms"]
+        self.clause("6", "会商机制", "Consultation mechanisms")
+        city_zh = {"chengdu": "成都", "yibin": "宜宾"}
+        for pk, mechanism in enumerate(consultation["items"], start=1):
+            self.fact_clause(f"6.{pk}", mechanism, sources=consultation["source"])
             schedule = MECHANISM_SCHEDULE[mechanism["id"]]
+            host = schedule["first_host_city"]
+            participants_zh = "各事项的牵头单位参会" if pk == 1 else "两市人民政府参会"
+            participants_en = (
+                "the items' lead organisations take part"
+                if pk == 1
+                else "the two municipal governments take part"
+            )
             self.add(
                 "consultationmechanism",
                 pk,
@@ -403,7 +622,7 @@ class FixtureBuilder:
                     "anchor_date": schedule["anchor_date"],
                     "default_time": schedule["default_time"],
                     "duration_minutes": schedule["duration_minutes"],
-                    "first_host_city": schedule["first_host_city"],
+                    "first_host_city": host,
                     "participant_organizations": lead_orgs if pk == 1 else governments,
                     "participants": [],
                     "reminder_offsets_days": [14, 3, 1],
@@ -417,26 +636,62 @@ class FixtureBuilder:
                     ],
                     "is_active": True,
                     "source_note": (
-                        f"{source_note(mechanism)}；每年 {mechanism['cadence_per_year']} 次"
-                        f" ({mechanism['cadence']})。日期与时间为可调整的默认安排。"
+                        f"协议第 6.{pk} 条；每年 {mechanism['cadence_per_year']} 次。"
+                        f"Clause 6.{pk}; {mechanism['cadence_per_year']} a year.\n"
+                        + DEFAULT_NOTE.format(
+                            zh=f"日期与时间、首次由{city_zh[host]}主办、{participants_zh}",
+                            en=(
+                                f"the dates and times, {host.title()} hosting first, and "
+                                f"who takes part ({participants_en})"
+                            ),
+                        )
                     ),
                 },
             )
 
     def build(self) -> list[dict]:
+        self.source_pk = {s["id"]: pk for pk, s in enumerate(self.facts["sources"], start=1)}
         self.organizations()
         self.agreements()
+        self.context_clauses()
+        self.industry_clauses()
         self.key_projects()
         self.special_agreements()
         self.county_pairing()
         self.mechanisms()
+        self.sources()
+        for row in self.clause_rows.values():
+            self.add("clause", row["pk"], row["fields"])
         return self.rows
+
+
+def fields_text_zh(fields: dict) -> str:
+    names = "、".join(
+        f["zh"] + ("（可信度低）" if f.get("confidence") == "low" else "") for f in fields["items"]
+    )
+    return (
+        f"合作领域：{names}。此为宜宾三江新区与成都兴城投资集团有限公司、成都产业投资集团有限公司"
+        "合作的共同清单，来源未按企业区分。"
+    )
+
+
+def fields_text_en(fields: dict) -> str:
+    names = ", ".join(
+        f["en"] + (" (low confidence)" if f.get("confidence") == "low" else "")
+        for f in fields["items"]
+    )
+    return (
+        f"Fields of cooperation: {names}. This is the joint list of Yibin Sanjiang New Area's "
+        "cooperation with Chengdu Xingcheng Investment Group and Chengdu Industry Investment "
+        "Group; the source does not split it by company."
+    )
 
 
 def main() -> int:
     facts_path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_FACTS
     facts = yaml.safe_load(facts_path.read_text(encoding="utf-8"))
-    rows = FixtureBuilder(facts).build()
+    bibliography = yaml.safe_load(BIBLIOGRAPHY.read_text(encoding="utf-8"))
+    rows = FixtureBuilder(facts, bibliography).build()
     text = json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
     OUTPUT.write_text(text, encoding="utf-8")
     print(f"wrote {OUTPUT.relative_to(ROOT)}: {len(rows)} rows")

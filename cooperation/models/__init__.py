@@ -1,3 +1,4 @@
+from .agreement import Clause, Source
 from .items import Agreement, CooperationItem, Milestone, StatusUpdate
 from .meetings import ConsultationMechanism, Meeting, Notification, Reminder
 from .organizations import Membership, Organization, Profile
@@ -5,6 +6,7 @@ from .sessions import SignedInSession
 
 __all__ = [
     "Agreement",
+    "Clause",
     "ConsultationMechanism",
     "CooperationItem",
     "Meeting",
@@ -15,5 +17,6 @@ __all__ = [
     "Profile",
     "Reminder",
     "SignedInSession",
+    "Source",
     "StatusUpdate",
 ]

@@ -105,7 +105,7 @@ class CooperationItem(BilingualMixin, models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.NOT_STARTED
     )
     health = models.CharField(
-        _("health"), max_length=16, choices=Health.choices, default=Health.ON_TRACK
+        _("health"), max_length=16, choices=Health.choices, default=Health.NOT_ASSESSED
     )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     weight = models.PositiveSmallIntegerField(

@@ -349,6 +349,7 @@ STATUS_COLOURS = {
     Status.CANCELLED: "#343a40",
 }
 HEALTH_COLOURS = {
+    Health.NOT_ASSESSED: "#adb5bd",
     Health.ON_TRACK: "#198754",
     Health.AT_RISK: "#e0a800",
     Health.OFF_TRACK: "#dc3545",

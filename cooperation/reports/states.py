@@ -23,7 +23,7 @@ from cooperation.models import CooperationItem, Milestone, Organization, StatusU
 from cooperation.models.base import is_english
 
 CLOSED = frozenset({Status.COMPLETED, Status.CANCELLED})
-HEALTH_RANK = {Health.ON_TRACK: 0, Health.AT_RISK: 1, Health.OFF_TRACK: 2}
+HEALTH_RANK = {Health.NOT_ASSESSED: 0, Health.ON_TRACK: 0, Health.AT_RISK: 1, Health.OFF_TRACK: 2}
 CATEGORY_ORDER = {value: index for index, value in enumerate(Category.values)}
 
 FIELDS = (

@@ -20,6 +20,7 @@ STATUS_STYLE = {
     Status.CANCELLED: ("dark", "×"),
 }
 HEALTH_STYLE = {
+    Health.NOT_ASSESSED: ("secondary", "?"),
     Health.ON_TRACK: ("success", "✓"),
     Health.AT_RISK: ("warning", "!"),
     Health.OFF_TRACK: ("danger", "✕"),
