@@ -135,6 +135,7 @@ class ItemFilter(django_filters.FilterSet):
     )
     overdue = FlagFilter(method="filter_overdue", label=_("Overdue"))
     stale = FlagFilter(method="filter_stale", label=_("No update recently"))
+    never_reported = FlagFilter(method="filter_never_reported", label=_("Never reported"))
     stale_days = django_filters.NumberFilter(
         method="filter_nothing",
         label=_("Days without an update"),
@@ -198,6 +199,9 @@ class ItemFilter(django_filters.FilterSet):
         if days is None or days == settings.CHENGYI_STALE_DAYS:
             return queryset.filter(is_stale=True)
         return queryset.filter(selectors.stale_condition(int(days)))
+
+    def filter_never_reported(self, queryset, name, value):
+        return queryset.filter(selectors.never_reported_condition())
 
     def filter_mine(self, queryset, name, value):
         user = getattr(self.request, "user", None)

@@ -116,17 +116,41 @@ def first_recorded(ref: str = "pk") -> Subquery:
     return Subquery(rows, output_field=DateTimeField())
 
 
+def first_assigned(ref: str = "pk") -> Subquery:
+    """When the item got its first lead (its assignment, 交办), from its history."""
+    rows = (
+        CooperationItem.history.model.objects.filter(id=OuterRef(ref))
+        .filter(Q(chengdu_lead__isnull=False) | Q(yibin_lead__isnull=False))
+        .order_by("history_date")
+        .values("history_date")[:1]
+    )
+    return Subquery(rows, output_field=DateTimeField())
+
+
+def owed_from(ref: str = "pk") -> Coalesce:
+    """Since when a report on the item is owed when it has none: its assignment, else (no
+    lead yet) when the tracker first recorded it."""
+    return Coalesce(first_assigned(ref), first_recorded(ref), output_field=DateTimeField())
+
+
 def with_stale_since(queryset: QuerySet) -> QuerySet:
     """Annotate ``stale_since`` (needs ``with_last_report``): the moment staleness counts from.
 
-    The latest status update; else when the item was first recorded (loaded or created); the
-    item's ``created_at`` only when it has no history at all.
+    The latest status update; else when the item was assigned (``owed_from``); the item's
+    ``created_at`` only when it has no history at all. A never-reported item therefore turns
+    stale the same number of days after its assignment as a reported one after its report.
     """
     return queryset.annotate(
         stale_since=Coalesce(
-            "last_reported_at", first_recorded(), "created_at", output_field=DateTimeField()
+            "last_reported_at", owed_from(), "created_at", output_field=DateTimeField()
         )
     )
+
+
+def never_reported_condition() -> Q:
+    """Owes reports (not started or in progress) and has never had one (needs
+    ``with_last_report``): its own figure and filter, whether or not it is stale yet."""
+    return Q(status__in=STALE_STATUSES, last_reported_at__isnull=True)
 
 
 def stale_cutoff(days: int | None = None, now: datetime.datetime | None = None):

@@ -217,17 +217,19 @@ def _status_call(reminder: Reminder, now) -> Message:
     if not dues:
         raise NotRelevant("Every item has a status update since the previous meeting.")
     previous = previous_meeting_start(meeting)
-    values = {
-        "meeting": meeting,
-        "when": when(meeting.starts_at),
-        "previous": day(previous) if previous else _("the start"),
-    }
+    values = {"meeting": meeting, "when": when(meeting.starts_at)}
+    if previous is not None:
+        values["since"] = _("since the previous meeting (%(previous)s)") % {
+            "previous": day(previous)
+        }
+    else:
+        values["since"] = _("since the tracker started recording")
     if reminder.kind == ReminderKind.STATUS_CALL_FOLLOWUP:
         subject = _("Second request: status updates before %(meeting)s") % values
         lead = (
             _(
                 "A week ago we asked for status updates before %(meeting)s on %(when)s. These "
-                "items still have none since the previous meeting (%(previous)s):"
+                "items still have none %(since)s:"
             )
             % values
         )
@@ -236,8 +238,7 @@ def _status_call(reminder: Reminder, now) -> Message:
         lead = (
             _(
                 "%(meeting)s meets on %(when)s. These items of your organisation have no status "
-                "update since the previous meeting (%(previous)s). Please report their progress "
-                "before the meeting:"
+                "update %(since)s. Please report their progress before the meeting:"
             )
             % values
         )

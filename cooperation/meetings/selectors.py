@@ -10,8 +10,6 @@ from django.utils.translation import gettext as _
 from cooperation.choices import MeetingState, ReminderKind, ReminderState
 from cooperation.models import ConsultationMechanism, Meeting, Notification
 
-from . import schedule
-
 
 @dataclass
 class MechanismMeetings:
@@ -49,29 +47,44 @@ def meeting_get(pk: int) -> Meeting:
     return Meeting.objects.select_related("mechanism__agreement").get(pk=pk)
 
 
-def previous_meeting(meeting: Meeting) -> Meeting | None:
-    """The latest earlier meeting of the same mechanism that was not cancelled."""
-    return (
-        Meeting.objects.filter(mechanism_id=meeting.mechanism_id, starts_at__lt=meeting.starts_at)
-        .exclude(state=MeetingState.CANCELLED)
-        .exclude(pk=meeting.pk)
-        .order_by("-starts_at")
-        .first()
+def baseline_meeting(
+    *,
+    mechanism_id: int | None = None,
+    before: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
+    exclude_pk: int | None = None,
+) -> Meeting | None:
+    """THE baseline rule, for the briefing pack, the dashboard's "since the last consultation",
+    the status call and the reports: the latest meeting (of ``mechanism_id``; of any mechanism
+    when None) that has started before both ``before`` and now, and was not cancelled.
+
+    A meeting still ahead is never a baseline, even one scheduled before the meeting in
+    question; None when there is none (then every report since the tracker started counts).
+    """
+    now = now or timezone.now()
+    limit = min(before, now) if before is not None else now
+    queryset = Meeting.objects.filter(starts_at__lt=limit).exclude(state=MeetingState.CANCELLED)
+    if mechanism_id is not None:
+        queryset = queryset.filter(mechanism_id=mechanism_id)
+    if exclude_pk is not None:
+        queryset = queryset.exclude(pk=exclude_pk)
+    return queryset.select_related("mechanism").order_by("-starts_at", "-pk").first()
+
+
+def previous_meeting(meeting: Meeting, *, now: datetime.datetime | None = None) -> Meeting | None:
+    """The baseline of ``meeting``: ``baseline_meeting`` of its mechanism before it."""
+    return baseline_meeting(
+        mechanism_id=meeting.mechanism_id, before=meeting.starts_at, now=now, exclude_pk=meeting.pk
     )
 
 
 def previous_meeting_start(meeting: Meeting, *, previous: Meeting | None = None):
-    """Where "since the previous meeting" begins, for the status call and the briefing pack.
-
-    The previous meeting's start; without one on record, the slot before this meeting by the
-    mechanism's rule; None when the rule has no earlier slot (every update ever counts).
-    Pass ``previous`` when it is already known (saves a query).
+    """Where "since the previous meeting" begins, for the status call and the briefing pack:
+    the baseline meeting's start, or None when there is none (every report counts, "since the
+    tracker started recording"). Pass ``previous`` when it is already known (saves a query).
     """
     previous = previous or previous_meeting(meeting)
-    if previous is not None:
-        return previous.starts_at
-    earlier = schedule.slot_before(meeting.mechanism, meeting.planned_for)
-    return earlier.starts_at if earlier else None
+    return previous.starts_at if previous is not None else None
 
 
 def meeting_participants(meeting: Meeting) -> dict:

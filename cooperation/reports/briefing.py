@@ -60,7 +60,7 @@ def briefing_facts(meeting: Meeting, *, user=None) -> dict:
     now = timezone.now()
     live = meeting.starts_at > now
     at = now if live else meeting.starts_at
-    previous = previous_meeting(meeting)
+    previous = previous_meeting(meeting, now=now)
     current = st.states_now(user=user) if live else st.states_at(at, user=user)
     before = st.states_at(previous.starts_at, user=user) if previous else {}
     # The same "since" as the status call (who was asked to report), so the pack's

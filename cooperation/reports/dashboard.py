@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cooperation import permissions, selectors
 from cooperation.choices import Category, City, Health, MeetingState, Status
+from cooperation.meetings.selectors import baseline_meeting
 from cooperation.models import (
     ConsultationMechanism,
     CooperationItem,
@@ -64,6 +65,7 @@ class Group:
     health: str
     overdue: bool
     stale: bool
+    never_reported: bool
     chengdu_lead_city: str | None
     yibin_lead_city: str | None
     count: int
@@ -88,6 +90,9 @@ def item_groups(*, user, now: datetime.datetime) -> list[Group]:
             selectors.overdue_condition(timezone.localdate(now)), output_field=BooleanField()
         ),
         stale=ExpressionWrapper(selectors.stale_condition(now=now), output_field=BooleanField()),
+        never_reported=ExpressionWrapper(
+            selectors.never_reported_condition(), output_field=BooleanField()
+        ),
         chengdu_lead_city=F("chengdu_lead__city"),
         yibin_lead_city=F("yibin_lead__city"),
     )
@@ -209,14 +214,8 @@ def next_meetings(now: datetime.datetime) -> list[dict]:
 
 
 def last_consultation(now: datetime.datetime) -> Meeting | None:
-    """The latest meeting that has begun and was not cancelled, of any mechanism."""
-    return (
-        Meeting.objects.filter(starts_at__lte=now)
-        .exclude(state=MeetingState.CANCELLED)
-        .select_related("mechanism")
-        .order_by("-starts_at")
-        .first()
-    )
+    """The baseline rule (``meetings.selectors.baseline_meeting``) over every mechanism."""
+    return baseline_meeting(now=now)
 
 
 def changes_since(meeting: Meeting | None, *, user) -> dict | None:
@@ -299,6 +298,7 @@ def _figures(*, user) -> dict:
         "overdue_milestones": milestones,
         "stale": _count(groups, stale_params(), _is_stale),
         "stale_items": longest_stale(user, now),
+        "never_reported": _count(groups, {"never_reported": True}, lambda g: g.never_reported),
         "stale_days": settings.CHENGYI_STALE_DAYS,
         "next_meetings": next_meetings(now),
         "since": changes_since(last_consultation(now), user=user),

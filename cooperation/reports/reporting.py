@@ -25,7 +25,7 @@ class OrgReport:
     name: str
     city: str
     expected: list = dataclasses.field(default_factory=list)  # codes of open items it owns
-    updates: int = 0  # status updates it submitted in the period
+    updates: int = 0  # status updates on the items it owns, whoever submitted them
     missing: list = dataclasses.field(default_factory=list)  # its open items nobody reported
 
     @property
@@ -39,6 +39,13 @@ class OrgReport:
         return str(_("Not reported")) if self.expected else str(_("Nothing due"))
 
 
+RULE = _(
+    "A status update counts for every organisation that owns the item (its Chengdu and Yibin "
+    "leads and its co-owners), whoever submitted it. Only organisations that own items in "
+    "scope are listed."
+)
+
+
 def org_name(fact: dict) -> str:
     """An organisation's short name in the active language, from stored facts."""
     for field in ("short_name", "name"):
@@ -50,7 +57,11 @@ def org_name(fact: dict) -> str:
 
 
 def by_city(entries, reports, organizations: dict) -> list[dict]:
-    """Group organisations by city with what they owed and what they sent.
+    """Group the owning organisations by city with what they owed and what was reported.
+
+    The rule (``RULE``, shown on the page): a report counts for every organisation that owns
+    the item (its leads and co-owners), not for the reporter's organisation; only
+    organisations owning an item in scope are listed.
 
     ``entries``: Expected items; ``reports``: (item id, organisation id, count) triples;
     ``organizations``: facts keyed by the organisation id as a string.
@@ -63,18 +74,17 @@ def by_city(entries, reports, organizations: dict) -> list[dict]:
             orgs[pk] = OrgReport(id=pk, name=org_name(fact), city=fact.get("city", City.OTHER))
         return orgs[pk]
 
-    listed = set()
+    per_item: dict[int, int] = {}
+    for item_id, _org_id, count in reports:
+        per_item[item_id] = per_item.get(item_id, 0) + count
     for entry in entries:
-        listed.add(entry.id)
-        if not entry.expected:
-            continue
         for pk in entry.owners:
-            org(pk).expected.append(entry.code)
-            if not entry.reported:
-                org(pk).missing.append(entry.code)
-    for item_id, org_id, count in reports:
-        if org_id and item_id in listed:
-            org(org_id).updates += count
+            owner = org(pk)
+            owner.updates += per_item.get(entry.id, 0)
+            if entry.expected:
+                owner.expected.append(entry.code)
+                if not entry.reported:
+                    owner.missing.append(entry.code)
     cities = []
     for city in [City.CHENGDU, City.YIBIN, City.OTHER]:
         members = sorted((o for o in orgs.values() if o.city == city), key=lambda o: o.name)

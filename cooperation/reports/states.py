@@ -164,7 +164,7 @@ def states_now(*, user=None) -> dict[int, ItemState]:
     queryset = _restrict(CooperationItem.objects.order_by(), visible)
     queryset = selectors.with_last_report(selectors.with_rollup(queryset)).annotate(
         overdue_milestone_count=overdue_milestone_count(timezone.localdate()),
-        first_recorded_at=selectors.first_recorded(),
+        first_recorded_at=selectors.owed_from(),  # where staleness counts from
     )
     states = {}
     extra = ("rolled_up_progress", "last_reported_at", "overdue_milestone_count")
@@ -197,7 +197,7 @@ def states_at(at: datetime.datetime, *, user=None) -> dict[int, ItemState]:
     """Every item ``user`` may see as it was at ``at``, from the history (four queries)."""
     visible = _visible(user)
     history = _restrict(CooperationItem.history.as_of(at), visible, "id").order_by()
-    history = history.annotate(first_recorded_at=selectors.first_recorded("id"))
+    history = history.annotate(first_recorded_at=selectors.owed_from("id"))
     states, history_ids = {}, {}
     for row in history.values(*FIELDS, "history_id", "first_recorded_at"):
         # Two rows with the same history_date: the later row (higher id) wins.

@@ -115,7 +115,7 @@ def item_export_queryset(queryset: QuerySet) -> QuerySet:
     first_recorded = Case(
         When(
             Q(status__in=selectors.STALE_STATUSES) & ~Exists(reported),
-            then=selectors.first_recorded(),
+            then=selectors.owed_from(),
         ),
         output_field=DateTimeField(),
     )

@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cooperation.choices import Health, Status
+from cooperation.reports.reporting import RULE as REPORTING_RULE
 
 register = template.Library()
 
@@ -101,3 +102,9 @@ def progress_bar(value, label: str = ""):
 @register.inclusion_tag("includes/form_field.html")
 def form_field(field, help_text: str = ""):
     return {"field": field, "help_text": help_text or field.help_text}
+
+
+@register.simple_tag
+def reporting_rule() -> str:
+    """How the "who reported" tables count (``reports.reporting.RULE``)."""
+    return str(REPORTING_RULE)
