@@ -115,7 +115,7 @@ def test_held_meeting_pack_shows_the_figures_at_the_meeting(story, leader):
     assert summary["changed"] is None and not any(row.changed for row in pack.rows)
     assert reporting(pack) == {
         "cd-a简称": (3, 1, True, ["K1", "S1"]),
-        "yb-a简称": (2, 0, False, ["K1"]),
+        "yb-a简称": (2, 1, True, ["K1"])  # K1.1 reported: counts for its owners,
         "cd-b简称": (1, 0, False, ["K2"]),
         "yb-b简称": (1, 0, False, ["K2"]),
     }
@@ -176,7 +176,8 @@ def test_live_pack_compares_with_the_previous_meeting(story, leader):
     assert [row.code for row in pack.followups] == ["F1"]
     assert "F1" not in [row.code for row in pack.scoped]  # follow-ups are out of this scope
     assert reporting(pack)["cd-a简称"] == (3, 1, True, ["K1", "S1"])
-    assert reporting(pack)["yb-a简称"] == (2, 0, False, ["K1"])
+    # K1.1's report counts for both its owners, whoever submitted it.
+    assert reporting(pack)["yb-a简称"] == (2, 1, True, ["K1"])
 
 
 def test_freeze_is_refused_for_a_meeting_not_held_and_never_overwrites(story):

@@ -52,7 +52,12 @@ def test_totals_status_and_health(world, viewer):
         "suspended": 1,
         "cancelled": 1,
     }
-    assert by_key(figures["health"]) == {"on_track": 5, "at_risk": 2, "off_track": 1}
+    assert by_key(figures["health"]) == {
+        "not_assessed": 0,
+        "on_track": 5,
+        "at_risk": 2,
+        "off_track": 1,
+    }
 
 
 def test_overall_progress_is_weighted_over_top_level_items(world, viewer):

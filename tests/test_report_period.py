@@ -110,9 +110,10 @@ def test_q1_figures(story, make_user):
     # Top-level items at the start: K1 88 (weight 2), K2 0, S1 30, S2 100, C1 20, S3 0 → 47;
     # at the end K1 rolls up to 100 and N1, N2 (0) join: 350 / 9 → 39.
     assert (report.progress_before, report.progress_after) == (47, 39)
+    # A report counts for every owner of its item (K1 and K1.1 are cd-a's and yb-a's).
     assert organisations(report) == {
-        "cd-a简称": (4, 1, True, ["S1", "S3"]),
-        "yb-a简称": (2, 1, True, []),
+        "cd-a简称": (4, 2, True, ["S1", "S3"]),
+        "yb-a简称": (2, 2, True, []),
         "cd-b简称": (2, 0, False, ["K2", "C1"]),
         "yb-b简称": (2, 0, False, ["K2", "S3"]),
     }
