@@ -115,7 +115,7 @@ def test_held_meeting_pack_shows_the_figures_at_the_meeting(story, leader):
     assert summary["changed"] is None and not any(row.changed for row in pack.rows)
     assert reporting(pack) == {
         "cd-a简称": (3, 1, True, ["K1", "S1"]),
-        "yb-a简称": (2, 1, True, ["K1"])  # K1.1 reported: counts for its owners,
+        "yb-a简称": (2, 1, True, ["K1"]),  # K1.1 was reported: counts for both its owners
         "cd-b简称": (1, 0, False, ["K2"]),
         "yb-b简称": (1, 0, False, ["K2"]),
     }
