@@ -8,6 +8,6 @@ class CooperationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import security
+        from . import checks, security  # noqa: F401  (checks registers itself)
 
         security.connect_axes()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import Health, Status, allowed_next_statuses
 from .models import CooperationItem, Milestone
+from .submissions import token_field
 
 NARRATIVE_MAX = 4000
 RISKS_MAX = 2000
@@ -97,6 +98,7 @@ class StatusUpdateForm(forms.Form):
             "invalid_pk_value": _("This milestone is not an open milestone of this item."),
         },
     )
+    submission_token = token_field()  # one form = one report (cooperation.submissions)
     version = forms.IntegerField(
         widget=forms.HiddenInput,
         min_value=1,

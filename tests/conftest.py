@@ -34,6 +34,13 @@ def _plain_http_live_server():
 
 
 @pytest.fixture(autouse=True)
+def _site_url(settings):
+    """Tests run with DEBUG off, where production must set CHENGYI_SITE_URL; give it one."""
+    if not settings.CHENGYI_SITE_URL:
+        settings.CHENGYI_SITE_URL = "http://testserver"
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
     # The manifest storage needs collectstatic; tests run with DEBUG off and plain storage.
     settings.STORAGES = {

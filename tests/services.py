@@ -109,6 +109,7 @@ def app_env(**extra) -> dict:
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "outage-test-" + "x" * 50,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "CHENGYI_SITE_URL": "http://127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_SECURE_COOKIES": "0",
         "DJANGO_STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",

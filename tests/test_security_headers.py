@@ -28,6 +28,7 @@ def production_env(**extra) -> dict:
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "DJANGO_ALLOWED_HOSTS": "tracker.example.gov.cn",
+        "CHENGYI_SITE_URL": "https://tracker.example.gov.cn",
         **extra,
     }
     for name in (

@@ -178,7 +178,7 @@ AXES_HTTP_RESPONSE_CODE = 429
 # saw to X-Forwarded-For: the client address is that many entries from the right.
 CHENGYI_TRUSTED_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "cooperation.security.client_ip"
-AXES_ALLOWED_CORS_ORIGINS = env("CHENGYI_SITE_URL", "http://127.0.0.1:8000")
+AXES_ALLOWED_CORS_ORIGINS = env("CHENGYI_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
 # --- Internationalisation -------------------------------------------------------------------
@@ -275,7 +275,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 
 # --- Reminders and notifications ------------------------------------------------------------
-CHENGYI_SITE_URL = env("CHENGYI_SITE_URL", "http://127.0.0.1:8000")
+# The site's address, the one setting every link in e-mails, .ics files and the calendar feed
+# is built from. `make run` sets it from PORT; production must set it (system check
+# cooperation.E001 stops start-up without it).
+CHENGYI_SITE_URL = env("CHENGYI_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 CHENGYI_SYSTEM_USERNAME = "chengyi-system"
 CHENGYI_STALE_DAYS = env_int("CHENGYI_STALE_DAYS", 30)
 CHENGYI_ESCALATION_DAYS = env_int("CHENGYI_ESCALATION_DAYS", 60)

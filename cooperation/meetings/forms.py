@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from cooperation.choices import City
 from cooperation.forms import mark_invalid
 from cooperation.models import ConsultationMechanism, Organization
+from cooperation.submissions import token_field
 
 HOST_CITIES = [(City.CHENGDU.value, City.CHENGDU.label), (City.YIBIN.value, City.YIBIN.label)]
 
@@ -29,7 +30,10 @@ class TimeInput(forms.TimeInput):
 
 
 class BootstrapForm(forms.Form):
-    """Bootstrap's classes on every widget; invalid fields marked when shown again."""
+    """Bootstrap's classes on every widget; invalid fields marked when shown again; a
+    one-time token, so that a form sent twice saves once (cooperation.submissions)."""
+
+    submission_token = token_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

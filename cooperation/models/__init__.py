@@ -3,12 +3,14 @@ from .items import Agreement, CooperationItem, Milestone, StatusUpdate
 from .meetings import ConsultationMechanism, Meeting, Notification, Reminder
 from .organizations import Membership, Organization, Profile
 from .sessions import SignedInSession
+from .submissions import FormSubmission
 
 __all__ = [
     "Agreement",
     "Clause",
     "ConsultationMechanism",
     "CooperationItem",
+    "FormSubmission",
     "Meeting",
     "Membership",
     "Milestone",

@@ -21,6 +21,7 @@ from ..history import item_history
 from ..models import CooperationItem
 from ..models.base import joined
 from ..services import StaleFormError, StatusReport, status_report_submit
+from ..submissions import ALREADY_SAVED, AlreadySubmitted, submit_once
 from .helpers import active_filters, changeable_item
 
 HISTORY_PAGE_SIZE = 50
@@ -126,12 +127,20 @@ def item_update(request, pk):
     form = StatusUpdateForm(request.POST, item=item)
     if form.is_valid():
         try:
-            update = status_report_submit(
-                item=item,
+            update = submit_once(
+                token=form.cleaned_data["submission_token"],
                 user=request.user,
-                report=_report_from(form),
-                expected_version=form.cleaned_data["version"],
+                kind="status_report",
+                action=lambda: status_report_submit(
+                    item=item,
+                    user=request.user,
+                    report=_report_from(form),
+                    expected_version=form.cleaned_data["version"],
+                ),
             )
+        except AlreadySubmitted as done:
+            messages.info(request, ALREADY_SAVED)
+            return redirect(done.url or item.get_absolute_url())
         except StaleFormError as stale:
             return _render_stale(request, pk, stale)
         except ValidationError as error:

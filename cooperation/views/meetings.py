@@ -25,6 +25,13 @@ from cooperation.meetings.notifications import profile_for
 from cooperation.meetings.workdays import is_working_day
 from cooperation.models import Meeting, Profile
 from cooperation.permissions import is_supervisor, log_denied
+from cooperation.submissions import (
+    ALREADY_SAVED,
+    TOKEN_FIELD,
+    AlreadySubmitted,
+    submit_once,
+    without_token,
+)
 
 
 def _require_supervisor(request, what: str) -> None:
@@ -102,7 +109,15 @@ def _supervisor_form(request, form, *, save, success, meeting=None, warn_day=Fal
     """
     if request.method == "POST" and form.is_valid():
         try:
-            result = save(form.cleaned_data)
+            result = submit_once(
+                token=form.cleaned_data.get(TOKEN_FIELD),
+                user=request.user,
+                kind=request.resolver_match.url_name,
+                action=lambda: save(without_token(form.cleaned_data)),
+            )
+        except AlreadySubmitted as done:
+            messages.info(request, ALREADY_SAVED)
+            return redirect(done.url or meeting or "cooperation:meeting_list")
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
