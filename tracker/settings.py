@@ -237,6 +237,8 @@ EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 15)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "成宜合作项目推进系统 <tracker@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The Date header in Beijing time (+0800), as the readers live it, not UTC (-0000).
+EMAIL_USE_LOCALTIME = True
 
 # --- Celery ---------------------------------------------------------------------------------
 _default_broker_dir = Path(env("CELERY_BROKER_DIR", str(BASE_DIR / "var" / "broker")))
