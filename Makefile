@@ -16,7 +16,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/chengyi_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/13
 
 # `make run`: embedded defaults — SQLite file, filesystem broker, mail printed to the console.
-RUN_ENV := DJANGO_DEBUG=1 CHENGYI_DEMO=1 DJANGO_SETTINGS_MODULE=tracker.settings
+RUN_ENV := DJANGO_DEBUG=1 CHENGYI_DEMO=1 DJANGO_SETTINGS_MODULE=tracker.settings DJANGO_LOG_FORMAT=plain
 
 .PHONY: run test lint format messages makemessages fixtures bench services install clean compose-check loadtest
 
