@@ -308,3 +308,23 @@ def inline_code_problems(response) -> list[str]:
     parser = _InlineCode()
     parser.feed(response.content.decode(errors="replace"))
     return sorted(set(parser.found))
+
+
+# --- the pages a person sees ------------------------------------------------------------
+
+
+def html_pages(client, *, user) -> list[str]:
+    """Every page outside the admin that ``client`` (signed in or not) is shown: the URLs of
+    the walk that answer HTML on GET, allowed (200) or refused with the 403 page. Redirects
+    (to sign in), downloads, feeds and POST-only URLs are left out. The browser tests
+    (accessibility, phone widths) walk this list, so a page added later joins them."""
+    pages = []
+    for route in routes()[0]:
+        if route.name.startswith("admin:"):
+            continue
+        url = url_of(route, user=user)
+        response = client.get(url)
+        html = "text/html" in response.get("Content-Type", "")
+        if response.status_code in (200, 403) and html:
+            pages.append(url)
+    return pages

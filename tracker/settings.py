@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "simple_history",
-    "axes",
+    "cooperation.axes_app.AxesConfig",  # django-axes, named in both languages
     "csp",
     "cooperation",
 ]
@@ -188,6 +188,8 @@ LOCALE_PATHS = [BASE_DIR / "cooperation" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# English times in 24 hours (tracker/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["tracker.formats"]
 
 # --- Cache ----------------------------------------------------------------------------------
 # Per process. What is cached (the dashboard's figures) is keyed by the data's version, so a

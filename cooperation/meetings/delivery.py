@@ -23,6 +23,7 @@ from django.utils.html import escape
 
 from cooperation.choices import Channel
 from cooperation.models import Notification, Reminder
+from cooperation.notifications import notification_build
 
 from . import calendar
 from .messages import Message, notifications_url
@@ -300,14 +301,18 @@ def notification_text(message: Message) -> str:
     return "\n".join(lines)
 
 
-def notification(*, reminder: Reminder, message: Message, rendered: Rendered) -> Notification:
-    """The in-app copy of an e-mail reminder, not yet saved."""
-    return Notification(
-        reminder=reminder,
+def notification(*, reminder: Reminder, messages: dict[str, Message]) -> Notification:
+    """The in-app copy of an e-mail reminder, not yet saved: its texts in each language
+    (``messages``: the message composed in each), shown in the reader's when read."""
+    title = {lang: " ".join(m.subject.split())[:300] for lang, m in messages.items()}
+    body = {lang: notification_text(m) for lang, m in messages.items()}
+    message = next(iter(messages.values()))
+    return notification_build(
         user=reminder.recipient,
-        title=rendered.subject[:300],
-        body=notification_text(message),
-        url=local_path(message.action_url)[:300],
+        kind="reminder",
+        params={"title": title, "body": body},
+        url=local_path(message.action_url),
+        reminder=reminder,
     )
 
 

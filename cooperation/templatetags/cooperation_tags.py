@@ -1,6 +1,7 @@
 """Presentation helpers shared by every page: badges, progress bars, form fields."""
 
 from django import template
+from django.conf import settings
 from django.dispatch import receiver
 from django.template.loader import get_template
 from django.utils.autoreload import file_changed
@@ -100,3 +101,14 @@ def progress_bar(value, label: str = ""):
 @register.inclusion_tag("includes/form_field.html")
 def form_field(field, help_text: str = ""):
     return {"field": field, "help_text": help_text or field.help_text}
+
+
+@register.filter
+def person_name(user) -> str:
+    """How a person is named on a page: full name, else user name; the tracker's own system
+    user (tasks, commands) by its name in the reader's language."""
+    if user is None:
+        return _("unknown user")
+    if user.get_username() == settings.CHENGYI_SYSTEM_USERNAME:
+        return _("Chengyi Tracker (system)")
+    return user.get_full_name() or user.get_username()
