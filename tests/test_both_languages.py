@@ -6,6 +6,7 @@ calendar button, and the admin's favicon."""
 import datetime
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth.models import Permission
 from django.utils import translation
 
@@ -67,6 +68,16 @@ def test_the_system_user_is_named_in_the_readers_language(coordinator, client):
 
 
 def test_django_axes_admin_section_is_in_chinese(superuser, client):
+    AccessAttempt.objects.create(
+        username="someone",
+        ip_address="10.0.0.1",
+        user_agent="walk",
+        http_accept="*/*",
+        path_info="/accounts/login/",
+        get_data="",
+        post_data="",
+        failures_since_start=3,
+    )
     client.force_login(superuser)
     index = page(client, "/admin/", "zh-hans")
     assert "登录防护（django-axes）" in index and "登录尝试" in index
@@ -118,8 +129,8 @@ def test_the_meeting_page_shows_when_a_caught_up_reminder_went_out(coordinator, 
     )
     client.force_login(coordinator)
     english = page(client, meeting.get_absolute_url(), "en")
-    assert 'data-testid="sent-late">sent Feb. 26, 2027 06:30' in english
-    assert "实际发送于 2027年2月26日 06:30" in page(client, meeting.get_absolute_url(), "zh-hans")
+    assert 'data-testid="sent-late">sent Feb. 27, 2027 06:30' in english
+    assert "实际发送于 2027年2月27日 06:30" in page(client, meeting.get_absolute_url(), "zh-hans")
     # The calendar button is a live one: the primary outline, not the greyed secondary.
     assert 'class="btn btn-outline-primary" href="/meetings/' in english
     assert 'data-testid="ics-download"' in english
