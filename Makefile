@@ -15,11 +15,11 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/chengyi_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/13
 
-# `make run`: embedded defaults — SQLite file, filesystem broker, mail printed to the console.
+# `make run`: embedded defaults — SQLite file, filesystem broker, mail written to var/mail/
 # Every link in e-mails, .ics files and the calendar feed uses CHENGYI_SITE_URL: from PORT.
 SITE_URL ?= http://127.0.0.1:$(PORT)
 RUN_ENV := DJANGO_DEBUG=1 CHENGYI_DEMO=1 DJANGO_SETTINGS_MODULE=tracker.settings \
-  CHENGYI_SITE_URL=$(SITE_URL)
+  CHENGYI_SITE_URL=$(SITE_URL) DJANGO_LOG_FORMAT=plain
 
 .PHONY: run test lint format messages makemessages fixtures bench services install clean compose-check loadtest
 

@@ -91,11 +91,13 @@ class ItemFilter(django_filters.FilterSet):
         method="filter_text",
         label=_("Search"),
         max_length=100,
+        # Short enough for the narrow filter column; the rest said below the field.
+        help_text=_("Titles in Chinese or English."),
         widget=forms.TextInput(
             attrs={
                 "type": "search",
                 "class": "form-control",
-                "placeholder": _("Code or title, Chinese or English"),
+                "placeholder": _("Code or title"),
             }
         ),
     )

@@ -308,3 +308,32 @@ def inline_code_problems(response) -> list[str]:
     parser = _InlineCode()
     parser.feed(response.content.decode(errors="replace"))
     return sorted(set(parser.found))
+
+
+# --- the pages a person sees ------------------------------------------------------------
+
+
+def html_pages(client, *, user) -> list[str]:
+    """Every page outside the admin that ``client`` (signed in or not) is shown: the URLs of
+    the walk that answer HTML on GET, allowed (200) or refused with the 403 page (once for
+    each refusal it states). Redirects
+    (to sign in), downloads, feeds and POST-only URLs are left out. The browser tests
+    (accessibility, phone widths) walk this list, so a page added later joins them."""
+    pages, refusals = [], set()
+    for route in routes()[0]:
+        if route.name.startswith("admin:"):
+            continue
+        url = url_of(route, user=user)
+        response = client.get(url)
+        if "text/html" not in response.get("Content-Type", ""):
+            continue
+        if response.status_code == 403:
+            # The same refusal on many URLs is one page to look at: the first of each.
+            said = re.search(r'data-testid="refused">(.*?)</p>', response.content.decode())
+            if said is not None and said.group(1) in refusals:
+                continue
+            refusals.add(said.group(1) if said else url)
+            pages.append(url)
+        elif response.status_code == 200:
+            pages.append(url)
+    return pages

@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "simple_history",
-    "axes",
+    "cooperation.axes_app.AxesConfig",  # django-axes, named in both languages
     "csp",
     "cooperation",
 ]
@@ -188,6 +188,8 @@ LOCALE_PATHS = [BASE_DIR / "cooperation" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# English times in 24 hours (tracker/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["tracker.formats"]
 
 # --- Cache ----------------------------------------------------------------------------------
 # Per process. What is cached (the dashboard's figures) is keyed by the data's version, so a
@@ -223,7 +225,8 @@ STORAGES = {
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
+    # Development: each message to a file under var/mail/, one line about it in the console.
+    "cooperation.devmail.FileAndLogBackend"
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
@@ -237,11 +240,14 @@ EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 15)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "成宜合作项目推进系统 <tracker@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The Date header in Beijing time (+0800), as the readers live it, not UTC (-0000).
+EMAIL_USE_LOCALTIME = True
 
 # --- Celery ---------------------------------------------------------------------------------
 _default_broker_dir = Path(env("CELERY_BROKER_DIR", str(BASE_DIR / "var" / "broker")))
 REDIS_URL = env("REDIS_URL")
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+# The filesystem broker ignores the host, but kombu warns at each connection without one.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://localhost/")
 # A broker that is down or unreachable must not hold a web request for long: connect within
 # a few seconds and give up publishing after two quick retries (see cooperation/queue.py).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
@@ -259,6 +265,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
             "data_folder_in": str(_default_broker_dir / "out"),
             "data_folder_out": str(_default_broker_dir / "out"),
             "processed_folder": str(_default_broker_dir / "processed"),
+            # kombu's exchange tables: under var/, never a control/ folder in the checkout.
+            "control_folder": str(_default_broker_dir / "control"),
             "store_processed": False,
         }
     )
@@ -273,6 +281,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
+# The worker logs through LOGGING like everything else (one format, each line once), and
+# what a task prints is INFO, not WARNING.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 
 # --- Reminders and notifications ------------------------------------------------------------
 # The site's address, the one setting every link in e-mails, .ics files and the calendar feed
@@ -355,6 +367,8 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env("DJANGO_LOG_LEVEL", "INFO")
+# "json" (one object per line, for shipping) or "plain" (`make run`'s console, for reading).
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", "json")
 # Python warnings become log records too ("py.warnings"), so stderr holds only JSON lines.
 logging.captureWarnings(True)
 LOGGING = {
@@ -364,12 +378,22 @@ LOGGING = {
         "structured": {
             "()": "cooperation.logging.StructuredFormatter",
         },
+        "plain": {
+            "()": "cooperation.logging.PlainFormatter",
+        },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "structured"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain" if LOG_FORMAT == "plain" else "structured",
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Without Django's own handlers (plain text, beside the copy that reaches the root):
+        # every line once, in one format.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "cooperation": {"level": LOG_LEVEL, "propagate": True},

@@ -10,6 +10,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from email.mime.base import MIMEBase
+from email.utils import format_datetime
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
@@ -17,11 +18,12 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends import smtp
 from django.core.mail.message import sanitize_address
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import escape
 
 from cooperation.choices import Channel
 from cooperation.models import Notification, Reminder
+from cooperation.notifications import notification_build
 
 from . import calendar
 from .messages import Message, notifications_url
@@ -38,13 +40,15 @@ class Rendered:
     subject: str
     text: str
     html: str
-    ics: bytes | None = None
+    ics: bytes | None = None  # the recipient's invitation (iMIP)
+    ics_method: str = ""  # its METHOD: REQUEST or CANCEL
 
 
 class Renderings:
     """What a batch renders once and uses for many recipients.
 
-    Each meeting's .ics per language, and each message's text and HTML per language with a
+    Each meeting's invitation per language but for its ATTENDEE (put in per recipient), and
+    each message's text and HTML per language with a
     placeholder where the recipient's name goes: a meeting reminder says the same to everyone
     of a batch but for the greeting. The placeholder holds NUL characters, which no text from
     the database can contain (PostgreSQL refuses them), so it stands for nothing else.
@@ -57,9 +61,10 @@ class Renderings:
         self.bodies: dict[tuple, tuple[Message, str, str]] = {}
 
     def calendar(self, meeting) -> bytes:
-        key = (meeting.pk, meeting.revision, translation.get_language())
+        """The invitation's shared part (all but the ATTENDEE)."""
+        key = (meeting.pk, meeting.revision, meeting.state, translation.get_language())
         if key not in self.calendars:
-            self.calendars[key] = calendar.meeting_ics(meeting)
+            self.calendars[key] = calendar.invitation_shared(meeting)
         return self.calendars[key]
 
     def bodies_for(self, message: Message, name: str) -> tuple[str, str]:
@@ -76,11 +81,22 @@ def render(message: Message, *, recipient, batch: Renderings | None = None) -> R
     name = (recipient.get_full_name() or recipient.username) if recipient else ""
     if batch is None:
         text, html = _bodies(message, name)
-        ics = calendar.meeting_ics(message.meeting) if message.meeting is not None else None
     else:
         text, html = batch.bodies_for(message, name)
-        ics = batch.calendar(message.meeting) if message.meeting is not None else None
-    return Rendered(subject=" ".join(message.subject.split()), text=text, html=html, ics=ics)
+    ics, method = None, ""
+    meeting = message.meeting
+    if meeting is not None and recipient is not None and _usable(recipient.email):
+        shared = calendar.invitation_shared(meeting) if batch is None else batch.calendar(meeting)
+        ics = calendar.invitation_for(shared, email=recipient.email, name=name)
+        method = calendar.method_for(meeting)
+    return Rendered(
+        subject=" ".join(message.subject.split()), text=text, html=html, ics=ics, ics_method=method
+    )
+
+
+def _usable(address: str) -> bool:
+    """An address that can be an ATTENDEE; one Django would refuse fails at its send."""
+    return bool(address) and "\n" not in address and "\r" not in address
 
 
 def _bodies(message: Message, name: str) -> tuple[str, str]:
@@ -95,9 +111,19 @@ def _bodies(message: Message, name: str) -> tuple[str, str]:
     )
 
 
+def site_host() -> str:
+    return urlsplit(settings.CHENGYI_SITE_URL).hostname or "chengyi-tracker"
+
+
 def message_id(reminder: Reminder) -> str:
-    """The same Message-ID on every attempt, so a receiver can drop a repeat."""
-    return f"<{reminder.key.replace(':', '.')}@chengyi-tracker>"
+    """The same Message-ID on every attempt, so a receiver can drop a repeat; its domain is
+    the site's host."""
+    return f"<{reminder.key.replace(':', '.')}@{site_host()}>"
+
+
+def date_header() -> str:
+    """Now, in Beijing time (+0800) as the readers live it."""
+    return format_datetime(timezone.localtime(timezone.now()))
 
 
 class _ShortHeadersAsTheyAre(email.policy.Compat32):
@@ -147,6 +173,7 @@ def email_message(*, reminder: Reminder, rendered: Rendered) -> ReminderEmail:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[reminder.recipient.email],
         headers={
+            "Date": date_header(),
             "Message-ID": message_id(reminder),
             "X-Chengyi-Reminder": reminder.key,
             "Auto-Submitted": "auto-generated",
@@ -154,7 +181,14 @@ def email_message(*, reminder: Reminder, rendered: Rendered) -> ReminderEmail:
     )
     mail.attach_alternative(rendered.html, "text/html")
     if rendered.ics is not None:
-        mail.attach("meeting.ics", rendered.ics, "text/calendar")
+        # iMIP (RFC 6047): the invitation as a text/calendar alternative with its method,
+        # which mail programs turn into accept / decline or update / remove, and as an
+        # attachment for those that look only there (the shape Gmail and Outlook send).
+        # Django builds a text/<subtype> part from the mimetype's subtype, so the method
+        # parameter rides along in it.
+        method = rendered.ics_method
+        mail.attach_alternative(rendered.ics.decode(), f"text/calendar; method={method}")
+        mail.attach("invite.ics", rendered.ics, "application/ics")
     return mail
 
 
@@ -267,14 +301,18 @@ def notification_text(message: Message) -> str:
     return "\n".join(lines)
 
 
-def notification(*, reminder: Reminder, message: Message, rendered: Rendered) -> Notification:
-    """The in-app copy of an e-mail reminder, not yet saved."""
-    return Notification(
-        reminder=reminder,
+def notification(*, reminder: Reminder, messages: dict[str, Message]) -> Notification:
+    """The in-app copy of an e-mail reminder, not yet saved: its texts in each language
+    (``messages``: the message composed in each), shown in the reader's when read."""
+    title = {lang: " ".join(m.subject.split())[:300] for lang, m in messages.items()}
+    body = {lang: notification_text(m) for lang, m in messages.items()}
+    message = next(iter(messages.values()))
+    return notification_build(
         user=reminder.recipient,
-        title=rendered.subject[:300],
-        body=notification_text(message),
-        url=local_path(message.action_url)[:300],
+        kind="reminder",
+        params={"title": title, "body": body},
+        url=local_path(message.action_url),
+        reminder=reminder,
     )
 
 

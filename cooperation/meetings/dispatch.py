@@ -178,12 +178,19 @@ class Run:
     @staticmethod
     def _ready(reminder: Reminder, lookups, renderings, deadline: float) -> Ready:
         """Composed and rendered in the recipient's language, the e-mail made ready."""
-        with translation.override(language_of(reminder)):
+        language = language_of(reminder)
+        with translation.override(language):
             message = compose(reminder, batch=lookups)
             rendered = delivery.render(message, recipient=reminder.recipient, batch=renderings)
         note = outgoing = None
         if reminder.channel != Channel.WEBHOOK:
-            note = delivery.notification(reminder=reminder, message=message, rendered=rendered)
+            # The in-app copy reads in whichever language its reader has when reading it.
+            messages = {language: message}
+            for other, _name in settings.LANGUAGES:
+                if other not in messages:
+                    with translation.override(other):
+                        messages[other] = compose(reminder, batch=lookups)
+            note = delivery.notification(reminder=reminder, messages=messages)
             if reminder.recipient.email:
                 outgoing = delivery.email_outgoing(reminder=reminder, rendered=rendered)
         return Ready(reminder, message, rendered, note, outgoing, deadline)

@@ -58,7 +58,8 @@ def day(moment: datetime.datetime) -> str:
 
 def when(moment: datetime.datetime) -> str:
     local = timezone.localtime(moment)
-    return _("%(date)s (%(weekday)s) %(time)s") % {
+    # English readers may be anywhere: the time says whose it is.
+    return _("%(date)s (%(weekday)s) %(time)s Beijing time") % {
         "date": date_format(local, "DATE_FORMAT"),
         "weekday": date_format(local, "l"),
         "time": local.strftime("%H:%M"),

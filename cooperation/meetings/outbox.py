@@ -16,6 +16,7 @@ error. Rows given the same change share one UPDATE.
 
 import datetime
 import functools
+import json
 import logging
 from dataclasses import dataclass, field
 
@@ -209,6 +210,8 @@ def _sent_record_postgresql(delivered, *, worker: str, user, now) -> set[int]:
                 "user": user.pk,
                 "copy_reminders": [copy.reminder_id for copy in copies],
                 "copy_users": [copy.user_id for copy in copies],
+                "kinds": [copy.kind for copy in copies],
+                "params": [json.dumps(copy.params, ensure_ascii=False) for copy in copies],
                 "titles": [copy.title for copy in copies],
                 "bodies": [copy.body for copy in copies],
                 "urls": [copy.url for copy in copies],
@@ -240,11 +243,13 @@ def _sent_sql() -> str:
             SELECT {columns}, %(now)s, %(reason)s, '~', %(user)s FROM sent
         ), copies AS (
             INSERT INTO {quote(Notification._meta.db_table)}
-                (reminder_id, user_id, title, body, url, created_at)
-            SELECT c.reminder_id, c.user_id, c.title, c.body, c.url, %(now)s
+                (reminder_id, user_id, kind, params, title, body, url, created_at)
+            SELECT c.reminder_id, c.user_id, c.kind, c.params::jsonb, c.title, c.body, c.url,
+                %(now)s
             FROM unnest(%(copy_reminders)s::bigint[], %(copy_users)s::integer[],
-                %(titles)s::text[], %(bodies)s::text[], %(urls)s::text[])
-                AS c(reminder_id, user_id, title, body, url)
+                %(kinds)s::text[], %(params)s::text[], %(titles)s::text[], %(bodies)s::text[],
+                %(urls)s::text[])
+                AS c(reminder_id, user_id, kind, params, title, body, url)
             JOIN sent ON sent.id = c.reminder_id
             ON CONFLICT (reminder_id) DO NOTHING
         )

@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -102,6 +102,12 @@ class ReminderLine:
     due_at: datetime.datetime | None
     counts: dict[str, int]
     errors: list[str] = field(default_factory=list)
+    # When the line actually went out, if well after its planned time (a reminder caught up
+    # because the meeting was set at short notice, or retried): the latest send.
+    sent_late_at: datetime.datetime | None = None
+
+
+SENT_LATE = datetime.timedelta(minutes=5)
 
 
 def meeting_reminder_lines(meeting: Meeting, *, show_errors: bool = False) -> list[ReminderLine]:
@@ -112,7 +118,7 @@ def meeting_reminder_lines(meeting: Meeting, *, show_errors: bool = False) -> li
     """
     rows = (
         meeting.reminders.values("kind", "due_at", "state")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk"), sent=Max("sent_at"))
         .order_by("due_at", "kind")
     )
     lines: dict[tuple, ReminderLine] = {}
@@ -122,6 +128,8 @@ def meeting_reminder_lines(meeting: Meeting, *, show_errors: bool = False) -> li
             key, ReminderLine(row["kind"], ReminderKind(row["kind"]).label, row["due_at"], {})
         )
         line.counts[row["state"]] = row["n"]
+        if row["sent"] and row["sent"] - row["due_at"] > SENT_LATE:
+            line.sent_late_at = row["sent"]
     retrying = Q(state=ReminderState.PENDING, attempts__gt=0) & ~Q(last_error="")
     failures = meeting.reminders.filter(Q(state=ReminderState.FAILED) | retrying).values_list(
         "kind", "due_at", "state", "last_error"

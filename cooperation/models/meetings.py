@@ -281,6 +281,10 @@ class Notification(models.Model):
     reminder = models.OneToOneField(
         Reminder, on_delete=models.SET_NULL, null=True, blank=True, related_name="notification"
     )
+    # What the notification says, rendered in the reader's language when read
+    # (cooperation/notifications.py); title and body keep its text in the user's language.
+    kind = models.CharField(_("kind"), max_length=64, blank=True, db_default="")
+    params = models.JSONField(_("parameters"), default=dict, blank=True, db_default={})
     title = models.CharField(_("title"), max_length=300)
     body = models.TextField(_("message"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)

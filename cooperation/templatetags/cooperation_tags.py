@@ -1,6 +1,7 @@
 """Presentation helpers shared by every page: badges, progress bars, form fields."""
 
 from django import template
+from django.conf import settings
 from django.dispatch import receiver
 from django.template.loader import get_template
 from django.utils.autoreload import file_changed
@@ -108,3 +109,13 @@ def form_field(field, help_text: str = ""):
 def reporting_rule() -> str:
     """How the "who reported" tables count (``reports.reporting.RULE``)."""
     return str(REPORTING_RULE)
+
+@register.filter
+def person_name(user) -> str:
+    """How a person is named on a page: full name, else user name; the tracker's own system
+    user (tasks, commands) by its name in the reader's language."""
+    if user is None:
+        return _("unknown user")
+    if user.get_username() == settings.CHENGYI_SYSTEM_USERNAME:
+        return _("Chengyi Tracker (system)")
+    return user.get_full_name() or user.get_username()

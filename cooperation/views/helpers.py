@@ -22,7 +22,12 @@ def changeable_item(request, pk, what: str) -> CooperationItem:
     if not CooperationItem.objects.filter(pk=pk).exists():
         raise Http404(_("No such item."))
     log_denied(request, f"{what} on item {pk}")
-    raise PermissionDenied(_("You may not change this item."))
+    raise PermissionDenied(
+        _(
+            "Your organisation does not own this item: only the coordinators of its lead and "
+            "co-owning organisations and supervisors may change it."
+        )
+    )
 
 
 def _without(request, name: str, value: str | None = None) -> str:

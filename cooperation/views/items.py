@@ -104,9 +104,9 @@ def stale_message(error: StaleFormError) -> str:
             labels.append(name)
     if labels:
         text = _(
-            "This item was changed by %(who)s at %(when)s (%(fields)s) after you opened the "
-            "form. Your report was not saved and your input is kept below: check the current "
-            "values, then submit again."
+            "This item was changed by %(who)s at %(when)s after you opened the form; changed: "
+            "%(fields)s. Your report was not saved and your input is kept below: check the "
+            "current values, then submit again."
         )
         return text % {"who": error.changed_by, "when": when, "fields": joined(labels)}
     text = _(

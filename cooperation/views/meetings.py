@@ -1,11 +1,12 @@
 """The consultation calendar at /meetings/: every signed-in user reads, supervisors change."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -267,7 +268,10 @@ def calendar_feed(request, token: str):
     if profile is None:
         raise Http404(_("Unknown calendar address."))
     meetings = selectors.user_meetings(profile.user)
-    return _ics_response(calendar.feed_ics(meetings), "chengyi-meetings.ics")
+    # Read by a calendar program, not a browser: in its owner's language, not the request's.
+    with translation.override(profile.language or settings.LANGUAGE_CODE):
+        ics = calendar.feed_ics(meetings)
+    return _ics_response(ics, "chengyi-meetings.ics")
 
 
 @require_POST

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cooperation.meetings import selectors
 from cooperation.meetings.notifications import notification_mark_read, notifications_mark_all_read
 from cooperation.models import Notification
+from cooperation.notifications import notification_render
 
 
 @require_GET
@@ -17,6 +18,8 @@ def notification_list(request):
     page = Paginator(selectors.notifications_for(request.user), 50).get_page(
         request.GET.get("page")
     )
+    for note in page:  # in the reader's current language
+        note.shown_title, note.shown_body = notification_render(note)
     return render(request, "cooperation/notification_list.html", {"page": page})
 
 

@@ -29,7 +29,12 @@ def reports_required(view):
     def wrapped(request, *args, **kwargs):
         if not permissions.can_view_reports(request.user):
             permissions.log_denied(request, "reports")
-            raise PermissionDenied
+            raise PermissionDenied(
+                _(
+                    "Reports, briefing packs and exports are open to leaders with the "
+                    "“view reports” permission and to supervisors; your account has neither."
+                )
+            )
         return view(request, *args, **kwargs)
 
     return require_GET(wrapped)

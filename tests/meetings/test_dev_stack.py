@@ -1,9 +1,11 @@
 """`make run` shows it working: its worker and beat deliver a due reminder to the
-development e-mail backend (the console) and to the notification list, once.
+development e-mail backend (a file under var/mail/, one line in the console) and to the
+notification list, once; the console is quiet and honest (one plain format, each line once,
+no kombu warnings) and the checkout stays clean.
 
 Runs scripts/run_dev.sh (the web server, the Celery worker and embedded beat that `make run`
 starts) on `make run`'s embedded defaults: a fresh SQLite file and kombu's filesystem broker,
-no Redis, mail printed to the console. Only the paths and the beat interval differ.
+no Redis, mail written to files. Only the paths and the beat interval differ.
 """
 
 import http.cookiejar
@@ -68,6 +70,8 @@ def dev_env(tmp_path: Path, port: int) -> dict:
         DATABASE_URL=f"sqlite:///{tmp_path / 'dev.sqlite3'}",
         CELERY_BROKER_DIR=str(tmp_path / "broker"),
         CELERY_BEAT_SCHEDULE_FILE=str(tmp_path / "celerybeat-schedule"),
+        DJANGO_EMAIL_FILE_PATH=str(tmp_path / "mail"),
+        DJANGO_LOG_FORMAT="plain",  # as `make run` sets it
         CHENGYI_DISPATCH_INTERVAL="2",
         CHENGYI_SITE_URL=f"http://127.0.0.1:{port}",
         PORT=str(port),
@@ -129,9 +133,15 @@ def test_make_run_worker_and_beat_deliver_a_due_reminder_once(tmp_path):
     def output() -> str:
         return log_path.read_text(errors="replace")
 
+    def mails() -> str:
+        """Every message written so far, whole."""
+        return "".join(p.read_text() for p in sorted((tmp_path / "mail").glob("*.eml")))
+
+    status_before = git_status()
+
     try:
         # Beat's tick (every 2 s here, every minute in `make run`) sends the due reminder.
-        assert wait_until(lambda: f"X-Chengyi-Reminder: {key}" in output(), 90), output()[-4000:]
+        assert wait_until(lambda: f"X-Chengyi-Reminder: {key}" in mails(), 90), output()[-4000:]
 
         # Beat planned the year of meetings of the three mechanisms when it started.
         assert wait_until(lambda: planned_meetings(tmp_path) == 7, 30)
@@ -140,11 +150,11 @@ def test_make_run_worker_and_beat_deliver_a_due_reminder_once(tmp_path):
         meeting = re.search(r"MEETING (\d+)", manage(env, "shell", "-c", CREATE)).group(1)
         new_keys = [f"meeting:{meeting}:d3:u", f"meeting:{meeting}:d1:u"]
         assert wait_until(
-            lambda: re.search(rf"X-Chengyi-Reminder: meeting:{meeting}:d\d:u\d+", output()), 60
+            lambda: re.search(rf"X-Chengyi-Reminder: meeting:{meeting}:d\d:u\d+", mails()), 60
         ), output()[-4000:]
         wait_until(lambda: False, 5)  # two more ticks: nothing may go out twice
 
-        sent = re.findall(r"X-Chengyi-Reminder: (\S+?)(?:\\n|\s|\")", output())
+        sent = re.findall(r"X-Chengyi-Reminder: (\S+)", mails())
         assert sent.count(key) == 1
         mine = [k for k in sent if any(k.startswith(p) for p in new_keys)]
         assert mine and len(mine) == len(set(mine))
@@ -155,3 +165,41 @@ def test_make_run_worker_and_beat_deliver_a_due_reminder_once(tmp_path):
     finally:
         os.killpg(stack.pid, signal.SIGTERM)
         stack.wait(30)
+    check_console(output(), mail_folder=tmp_path / "mail")
+    assert git_status() == status_before  # nothing new in the checkout (no control/ folder)
+
+
+def git_status() -> str:
+    done = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout
+
+
+LOG_LINE = re.compile(r"^\d\d:\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL) +[\w.]+: ")
+
+
+def check_console(console: str, *, mail_folder: Path) -> None:
+    """What `make run` shows: each e-mail in one INFO line naming its subject, recipients and
+    file; no MIME; no kombu warning; one format (no JSON line); no line twice."""
+    lines = console.splitlines()
+    mail_lines = [line for line in lines if "cooperation.mail: e-mail to " in line]
+    files = sorted(mail_folder.glob("*.eml"))
+    assert len(mail_lines) == len(files) > 0
+    for line in mail_lines:
+        assert " INFO " in line
+        shown = re.search(r"\(full message: (.+)\)$", line).group(1)
+        assert Path(shown) in files
+    assert not any(line.startswith(("Content-Type:", "X-Chengyi-Reminder")) for line in lines)
+    assert "No hostname was supplied" not in console
+    assert not any(line.startswith('{"time"') for line in lines)
+    logged = [line for line in lines if LOG_LINE.match(line)]
+    assert len(logged) > 5
+    assert not any(re.match(r"^\[\d{4}-\d\d-\d\d .*(INFO|WARNING)/", line) for line in lines)
+    # Each record once: no copy through a second handler (the time can differ by a second).
+    bodies = [LOG_LINE.sub("", line) for line in logged if "celery" not in line]
+    assert any(body.startswith("reminder sent [reminder=") for body in bodies)
+    assert len(bodies) == len(set(bodies)), [b for b in bodies if bodies.count(b) > 1]
