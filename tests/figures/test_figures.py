@@ -64,6 +64,7 @@ def test_briefing_baseline_ignores_an_extra_meeting_still_ahead(
     meeting(quarterly, local(2026, 11, 27, 9, 30))  # an extra meeting, still ahead
     consultation = meeting(quarterly, local(2026, 12, 15, 9, 30), sequence=27)
     report(make_user("cd", org="cdig"), "KP-1")  # reported today
+    time_machine.move_to(local(2026, 11, 20, 11, 0), tick=False)
 
     pack = briefing_pack(meeting=consultation, user=superuser)
     assert pack.window_start == held.starts_at
@@ -133,6 +134,7 @@ def test_quarterly_report_credits_the_items_owners(agreement, make_user, client,
     exchange = Organization.objects.get(code="tianfu-commodity-exchange")  # owns no item
     reporter = make_user("sup", org=exchange, role=Role.SUPERVISOR)
     report(reporter, "KP-1")
+    time_machine.move_to(local(2026, 11, 20, 11, 0), tick=False)
     leader = make_user("leader", org="chengdu-gov", role=Role.SUPERVISOR)
     result = period_report(period=Period.parse("2026-Q4"), user=leader)
     orgs = {org.id: org for city in result.reporting for org in city["organizations"]}
@@ -202,7 +204,7 @@ def form_values(html: str) -> dict:
 
 def test_a_status_report_form_sent_twice_saves_one_report(agreement, make_user, client):
     owner = make_user("cd", org="cdig")
-    item = CooperationItem.objects.get(code="KP-3.1")
+    item = CooperationItem.objects.get(code="KP-1.1")
     url = reverse("cooperation:item_update", args=[item.pk])
     client.force_login(owner)
     hidden = form_values(client.get(url).content.decode())
