@@ -207,14 +207,14 @@ def test_a_status_report_form_sent_twice_saves_one_report(agreement, make_user, 
     item = CooperationItem.objects.get(code="KP-1.1")
     url = reverse("cooperation:item_update", args=[item.pk])
     client.force_login(owner)
-    hidden = form_values(client.get(url).content.decode())
-    assert uuid.UUID(hidden["submission_token"])
+    hidden = form_values(client.get(url).content.decode())  # what the browser sends back
     data = {"status": Status.IN_PROGRESS, "health": Health.ON_TRACK, "progress": 20, **hidden}
     data["narrative"] = "已完成选址"
     assert client.post(url, data).status_code == 302
     # Back, then submit again (the refused form would come back with the item's new version).
     again = client.post(url, {**data, "version": item.version + 1}, follow=True)
     assert StatusUpdate.objects.filter(item=item).count() == 1
+    assert uuid.UUID(hidden["submission_token"])
     assert "已经提交并保存" in again.content.decode()
     assert again.redirect_chain[-1][0].endswith(f"#update-{StatusUpdate.objects.get().pk}")
     # A new form (a new token) reports again.
@@ -228,7 +228,7 @@ def test_a_meeting_form_sent_twice_creates_one_meeting(agreement, make_user, cli
     supervisor = make_user("boss", org="chengdu-gov", role=Role.SUPERVISOR)
     client.force_login(supervisor)
     url = reverse("cooperation:meeting_create")
-    token = re.search(r'name="submission_token" value="([^"]+)"', client.get(url).content.decode())
+    token = re.findall(r'name="submission_token" value="([^"]+)"', client.get(url).content.decode())
     quarterly = ConsultationMechanism.objects.get(code="lead-dept-quarterly")
     day = timezone.localdate() + datetime.timedelta(days=30)
     data = {
@@ -238,7 +238,7 @@ def test_a_meeting_form_sent_twice_creates_one_meeting(agreement, make_user, cli
         "host_city": "chengdu",
         "location": "会议室",
         "agenda": "",
-        "submission_token": token.group(1),
+        "submission_token": "".join(token),  # as the page gave it
     }
     before = Meeting.objects.count()
     assert client.post(url, data).status_code == 302
