@@ -224,3 +224,18 @@ def test_english_descriptions_are_complete(agreement):
     for item in CooperationItem.objects.exclude(description_zh=""):
         assert item.description_en, item.code
     assert Organization.objects.filter(sources__code="S_CDRB").exists()
+
+
+@pytest.mark.django_db
+def test_the_agreement_and_source_pages_need_a_sign_in(agreement, client, make_user):
+    main = Agreement.objects.get(code="cdyb-2020-main")
+    for url in (
+        reverse("cooperation:agreement_list"),
+        reverse("cooperation:agreement_detail", args=[main.pk]),
+        reverse("cooperation:source_list"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    missing = reverse("cooperation:agreement_detail", args=[10_000])
+    client.force_login(make_user("viewer", org="yibin-gov", role=Role.VIEWER))
+    assert client.get(missing).status_code == 404
