@@ -239,3 +239,30 @@ def test_the_agreement_and_source_pages_need_a_sign_in(agreement, client, make_u
     missing = reverse("cooperation:agreement_detail", args=[10_000])
     client.force_login(make_user("viewer", org="yibin-gov", role=Role.VIEWER))
     assert client.get(missing).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_agreement_page_takes_the_same_queries_at_two_sizes(
+    agreement, make_user, client, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    main = Agreement.objects.get(code="cdyb-2020-main")
+    client.force_login(make_user("viewer", org="yibin-gov", role=Role.VIEWER))
+    url = reverse("cooperation:agreement_detail", args=[main.pk])
+    client.get(url)  # the session and the menu's first reads
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    items = list(CooperationItem.objects.all())
+    seed = Source.objects.get(code="S_SEED")
+    for n in range(1, 101):
+        clause = Clause.objects.create(
+            agreement=main, number=f"9.{n}", text_zh=f"条款{n}", sort_order=1000 + n
+        )
+        clause.sources.add(seed)
+        clause.items.add(*items[:3])
+    with django_assert_num_queries(len(small)):
+        page = client.get(url)
+    assert 'data-clause="9.100"' in page.content.decode()
+    print(f"agreement page: {len(small)} queries")
