@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
 from . import permissions, selectors
+from .agreement.selectors import clause_choices, items_implementing
 from .choices import Category, City, Health, Status
 from .models import Agreement, CooperationItem, Organization
 from .models.base import is_english
@@ -135,6 +136,13 @@ class ItemFilter(django_filters.FilterSet):
     health = django_filters.MultipleChoiceFilter(
         choices=Health.choices, label=_("Health"), widget=CHECKBOXES, distinct=False
     )
+    clause = django_filters.ModelChoiceFilter(
+        queryset=clause_choices(),
+        method="filter_clause",
+        label=_("Agreement clause"),
+        empty_label=_("All clauses"),
+        widget=SELECT,
+    )
     overdue = FlagFilter(method="filter_overdue", label=_("Overdue"))
     stale = FlagFilter(method="filter_stale", label=_("No update recently"))
     never_reported = FlagFilter(method="filter_never_reported", label=_("Never reported"))
@@ -192,6 +200,10 @@ class ItemFilter(django_filters.FilterSet):
     def filter_organization(self, queryset, name, value):
         owned = CooperationItem.objects.filter(permissions.ownership_q([value.pk])).values("pk")
         return queryset.filter(pk__in=owned)
+
+    def filter_clause(self, queryset, name, value):
+        """Items implementing the clause or one of its sub-clauses (traceability)."""
+        return items_implementing(queryset, value)
 
     def filter_overdue(self, queryset, name, value):
         return queryset.filter(is_overdue=True)

@@ -3,7 +3,7 @@ from django.urls import path
 from cooperation.meetings.urls import urlpatterns as meeting_urlpatterns
 
 from . import views
-from .views import reports
+from .views import agreement, reports
 
 app_name = "cooperation"
 
@@ -25,6 +25,10 @@ urlpatterns = [
         views.milestone_delete,
         name="milestone_delete",
     ),
+    # The agreement's clauses and the sources they rest on.
+    path("agreements/", agreement.agreement_list, name="agreement_list"),
+    path("agreements/<int:pk>/", agreement.agreement_detail, name="agreement_detail"),
+    path("sources/", agreement.source_list, name="source_list"),
     # Reports: briefing packs, the period report, exports.
     path("meetings/<int:pk>/briefing/", reports.meeting_briefing, name="meeting_briefing"),
     path(

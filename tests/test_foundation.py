@@ -409,6 +409,7 @@ def test_demo_accounts_are_refused_under_production_settings():
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "x" * 50,
         "CHENGYI_DEMO": "0",
+        "CHENGYI_SITE_URL": "https://tracker.example.gov.cn",
         "DATABASE_URL": "sqlite:///:memory:",
     }
     result = run_manage("create_demo_accounts", env_extra=env)

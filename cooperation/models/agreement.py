@@ -129,7 +129,8 @@ class Clause(BilingualMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.number} {self.text}"
+        text = self.text
+        return f"{self.number} {text[:40]}{'…' if len(text) > 40 else ''}"
 
     @property
     def text(self) -> str:

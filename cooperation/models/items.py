@@ -53,7 +53,7 @@ class Agreement(BilingualMixin, models.Model):
         return self.localized("short_title")
 
     def get_absolute_url(self) -> str:
-        return reverse("cooperation:item_list") + f"?agreement={self.pk}"
+        return reverse("cooperation:agreement_detail", args=[self.pk])
 
 
 class CooperationItem(BilingualMixin, models.Model):

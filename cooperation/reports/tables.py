@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from cooperation import selectors
 from cooperation.choices import Category, City, Health, Status
-from cooperation.models import Agreement, CooperationItem, StatusUpdate
+from cooperation.models import Agreement, Clause, CooperationItem, StatusUpdate
 from cooperation.models.base import joined
 
 from . import states as st
@@ -62,11 +62,12 @@ def item_header() -> list[str]:
         _("Last status update"),
         _("Overdue"),
         _("Stale"),
+        _("Agreement clauses"),
         _("Link"),
     ]
 
 
-ITEM_WIDTHS = [10, 40, 40, 16, 10, 24, 20, 20, 24, 10, 10, 10, 10, 8, 12, 12, 18, 8, 8, 40]
+ITEM_WIDTHS = [10, 40, 40, 16, 10, 24, 20, 20, 24, 10, 10, 10, 10, 8, 12, 12, 18, 8, 8, 14, 40]
 
 
 class IdList(Aggregate):
@@ -104,6 +105,13 @@ def item_export_queryset(queryset: QuerySet) -> QuerySet:
         .annotate(ids=IdList("organization_id"))
         .values("ids")
     )
+    clauses = (
+        Clause.items.through.objects.filter(cooperationitem=OuterRef("pk"))
+        .order_by()
+        .values("cooperationitem")
+        .annotate(numbers=IdList("clause__number"))
+        .values("numbers")
+    )
     if "children_weight" not in queryset.query.annotations:
         queryset = selectors.with_rollup(queryset)
     if "is_overdue" not in queryset.query.annotations:
@@ -123,6 +131,7 @@ def item_export_queryset(queryset: QuerySet) -> QuerySet:
         co_owner_ids=Subquery(co_owners, output_field=CharField()),
         export_last_report=Subquery(last_report.values("reported_at")[:1]),
         export_first_recorded=first_recorded,
+        clause_numbers=Subquery(clauses, output_field=CharField()),
     )
 
 
@@ -155,7 +164,14 @@ ITEM_EXPORT_FIELDS = (
     "export_first_recorded",
     "created_at",
     "is_overdue",
+    "clause_numbers",
 )
+
+
+def clause_order(numbers: str | None) -> list[str]:
+    """ "3.1.2,3.1" → ["3.1", "3.1.2"]: the item's clause numbers in the agreement's order."""
+    parts = [n for n in (numbers or "").split(",") if n]
+    return sorted(parts, key=lambda n: [int(p) if p.isdigit() else 0 for p in n.split(".")])
 
 
 def labels(choices) -> dict[str, str]:
@@ -204,6 +220,7 @@ def item_rows(queryset: QuerySet, absolute_url):
         first_recorded_at,
         created_at,
         is_overdue,
+        clause_numbers,
     ) in rows.iterator(chunk_size=CHUNK):
         agreement = agreements.get(agreement_id)
         if agreement is None:
@@ -236,6 +253,7 @@ def item_rows(queryset: QuerySet, absolute_url):
             if status in stale_statuses
             and (last_reported_at or first_recorded_at or created_at) < stale_cutoff
             else no,
+            separator.join(clause_order(clause_numbers)),
             f"{head}{pk}{tail}",
         ]
 

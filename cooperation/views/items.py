@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import permissions, selectors
+from ..agreement.selectors import item_clauses
 from ..filters import PAGE_SIZE, ItemFilter
 from ..forms import StatusUpdateForm, mark_invalid
 from ..history import item_history
@@ -63,6 +64,7 @@ def item_detail(request, pk):
         "children": list(item.children.all()),
         "updates": list(item.status_updates.all()),
         "rollup_rule": selectors.ROLLUP_RULE,
+        "clauses": item_clauses(item),
     }
     return render(request, "cooperation/item_detail.html", context)
 

@@ -13,7 +13,14 @@ from icalendar import Calendar
 from cooperation.choices import Health, MeetingState, ReminderKind, ReminderState, Role, Status
 from cooperation.meetings import changes, planning, recipients, reminders
 from cooperation.meetings.dispatch import reminders_dispatch_due
-from cooperation.models import CooperationItem, Meeting, Notification, Reminder, StatusUpdate
+from cooperation.models import (
+    ConsultationMechanism,
+    CooperationItem,
+    Meeting,
+    Notification,
+    Reminder,
+    StatusUpdate,
+)
 from cooperation.reports.selectors import briefing_pack
 from cooperation.services import StatusReport, status_report_submit
 
@@ -57,6 +64,17 @@ def planned(agreement, people, time_machine, settings):
     settings.CHENGYI_STALE_DAYS = settings.CHENGYI_ESCALATION_DAYS = 10_000
     time_machine.move_to(local(2026, 11, 20, 9, 0), tick=False)
     planning.meetings_plan_all()
+    # The previous quarterly meeting, held on 15 Sep 2026: the baseline of "since the
+    # previous meeting" is a meeting on record, never a slot of the rule.
+    Meeting.objects.create(
+        mechanism=ConsultationMechanism.objects.get(code="lead-dept-quarterly"),
+        sequence=26,
+        starts_at=local(2026, 9, 15, 9, 30),
+        planned_for=datetime.date(2026, 9, 15),
+        host_city="yibin",
+        state=MeetingState.HELD,
+        minutes="会议纪要",
+    )
     return Meeting.objects.get(mechanism__code="lead-dept-quarterly", sequence=27)
 
 
@@ -169,8 +187,8 @@ def test_status_call_goes_to_coordinators_of_items_missing_an_update_then_again_
 def test_the_briefing_pack_counts_reports_since_the_same_moment_as_the_status_call(
     planned, people, superuser, time_machine
 ):
-    # No meeting row before 15 Dec: "since the previous meeting" is the rule's previous slot
-    # (15 Sep 2026) for both the status call and the pack, not three weeks before the meeting.
+    # "Since the previous meeting" is the held meeting of 15 Sep 2026 for both the status
+    # call and the pack, not three weeks before the meeting.
     report(people["cd_coord"], "SP-7", local(2026, 10, 1, 10, 0), time_machine)
     report(people["yb_coord"], "SP-3", local(2026, 11, 30, 10, 0), time_machine)
     since = local(2026, 9, 15, 9, 30)
