@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signed-in responses are never cached (answers after everything inside it).
+    "cooperation.middleware.PrivateCacheMiddleware",
     # After authentication: the language follows the user's choice, not the browser.
     "cooperation.i18n.ChosenLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -166,17 +168,23 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "cooperation.views.errors.csrf_failure"
 
 # Brute-force protection: lock a username only from the address that failed, so an attacker
-# elsewhere cannot lock a colleague out of the whole intranet.
+# elsewhere cannot lock a colleague out of the whole intranet; and lock an address for every
+# name after AXES_ADDRESS_FAILURE_LIMIT failures across names (password spraying). Both in
+# django-axes (cooperation/lockout.py); wrong old passwords on the password page count too.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "cooperation.lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_LOCKOUT_CALLABLE = "cooperation.views.errors.locked_out"
 AXES_HTTP_RESPONSE_CODE = 429
-# How many reverse proxies of our own stand in front of the app, each appending the address it
-# saw to X-Forwarded-For: the client address is that many entries from the right.
-CHENGYI_TRUSTED_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
+# The reverse proxies of our own (addresses or networks, comma-separated): X-Forwarded-For is
+# read only when the request comes from one of them, and then the client is the rightmost
+# entry that is not one of them. Anyone else's X-Forwarded-For is ignored, so a client that
+# reaches the app directly cannot choose the address a lockout applies to.
+CHENGYI_TRUSTED_PROXIES = env_list("CHENGYI_TRUSTED_PROXIES")
 AXES_CLIENT_IP_CALLABLE = "cooperation.security.client_ip"
 AXES_ALLOWED_CORS_ORIGINS = env("CHENGYI_SITE_URL", "http://127.0.0.1:8000")
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
