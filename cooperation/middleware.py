@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from .security import LAST_SEEN, SIGNED_IN_AT, session_expire
 
 # URL names reachable without signing in.
-PUBLIC_URL_NAMES = {"login", "set_language", "healthz", "calendar_feed"}
+PUBLIC_URL_NAMES = {"login", "set_language", "healthz", "healthz_detail", "calendar_feed"}
 # Machine endpoints never read the session: the health check must answer while the database
 # (where sessions live) is down, whatever cookie the caller sends.
 SESSIONLESS_URL_NAMES = {"healthz"}

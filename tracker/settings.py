@@ -290,8 +290,17 @@ CHENGYI_ESCALATION_DAYS = env_int("CHENGYI_ESCALATION_DAYS", 60)
 CHENGYI_REMINDER_MAX_ATTEMPTS = env_int("CHENGYI_REMINDER_MAX_ATTEMPTS", 5)
 CHENGYI_WEBHOOK_URL = env("CHENGYI_WEBHOOK_URL")
 CHENGYI_WEBHOOK_TIMEOUT = env_int("CHENGYI_WEBHOOK_TIMEOUT", 10)
-# Seconds the health endpoint waits for the broker and for worker replies.
+# Seconds the detailed health check waits for the broker and for worker replies (the public
+# one never asks the broker: it counts workers by their heartbeat in the database).
 CHENGYI_HEALTH_TIMEOUT = float(env("CHENGYI_HEALTH_TIMEOUT", "1"))
+# Workers record a heartbeat this often; one older than the stale age is not counted.
+CHENGYI_HEARTBEAT_SECONDS = env_int("CHENGYI_HEARTBEAT_SECONDS", 15)
+CHENGYI_HEARTBEAT_STALE_SECONDS = env_int(
+    "CHENGYI_HEARTBEAT_STALE_SECONDS", 3 * CHENGYI_HEARTBEAT_SECONDS
+)
+# Calls of /healthz/ a minute from one address; /healthz/detail/ for staff or this token.
+CHENGYI_HEALTH_RATE = env_int("CHENGYI_HEALTH_RATE", 60)
+CHENGYI_HEALTH_TOKEN = env("CHENGYI_HEALTH_TOKEN")
 # A claimed reminder whose sender vanished (killed worker) is claimed again after the lease;
 # it must outlast one send (EMAIL_TIMEOUT plus the webhook timeout) with a wide margin.
 CHENGYI_REMINDER_LEASE_SECONDS = env_int("CHENGYI_REMINDER_LEASE_SECONDS", 300)

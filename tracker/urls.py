@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cooperation.accounts import PasswordChangeView
 from cooperation.i18n import language_switch
-from cooperation.views.health import healthz
+from cooperation.views.health import healthz, healthz_detail
 
 handler403 = "cooperation.views.errors.permission_denied"
 handler500 = "cooperation.views.errors.server_error"
@@ -15,6 +15,7 @@ admin.site.site_title = _("Chengdu–Yibin Cooperation Tracker")
 
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),
+    path("healthz/detail/", healthz_detail, name="healthz_detail"),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", language_switch, name="set_language"),
     path(

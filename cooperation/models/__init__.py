@@ -1,3 +1,4 @@
+from .health import WorkerHeartbeat
 from .items import Agreement, CooperationItem, Milestone, StatusUpdate
 from .meetings import ConsultationMechanism, Meeting, Notification, Reminder
 from .organizations import Membership, Organization, Profile
@@ -16,4 +17,5 @@ __all__ = [
     "Reminder",
     "SignedInSession",
     "StatusUpdate",
+    "WorkerHeartbeat",
 ]
