@@ -55,10 +55,7 @@ def health_report() -> tuple[dict, bool]:
     database). No live worker only delays reminders (they wait in the database): the
     instance stays in service and the report says "degraded"."""
     workers = live_workers()
-    if workers is None:
-        status = "unavailable"
-    else:
-        status = "ok" if workers else "degraded"
+    status = {None: "unavailable", 0: "degraded"}.get(workers, "ok")
     report = {
         "status": status,
         "database": "unavailable" if workers is None else "ok",

@@ -85,9 +85,10 @@ def test_two_beats_and_two_workers_on_redis_plan_without_a_task_error(agreement,
                                      "--loglevel", "INFO"], env, logs[name]))  # fmt: skip
         wait_for(lambda: _queued(broker, "plan_meetings") == 2, what="two beats", timeout=60)
         for name in ("w1", "w2"):
-            processes.append(_start(["worker", "--pool", "prefork", "--concurrency", "1",
-                                     "--hostname", f"{name}@test", "--without-mingle",
-                                     "--without-gossip", "--loglevel", "INFO"], env, logs[name]))  # fmt: skip
+            command = ["worker", "--pool", "prefork", "--concurrency", "1", "--hostname",
+                       f"{name}@test", "--without-mingle", "--without-gossip", "--loglevel",
+                       "INFO"]  # fmt: skip
+            processes.append(_start(command, env, logs[name]))
         wait_for(lambda: _succeeded(tmp_path, "plan_reminders") == 2, what="planning",
                  timeout=120)  # fmt: skip
     finally:
