@@ -18,14 +18,29 @@ BENCH_REDIS_URL ?= redis://127.0.0.1:6379/13
 # `make run`: embedded defaults — SQLite file, filesystem broker, mail printed to the console.
 RUN_ENV := DJANGO_DEBUG=1 CHENGYI_DEMO=1 DJANGO_SETTINGS_MODULE=tracker.settings
 
-.PHONY: run test lint format messages makemessages fixtures bench services install clean compose-check loadtest
+.PHONY: run test lint format messages makemessages fixtures bench services install clean compose-check loadtest lock nginx-check
 
-$(STAMP): pyproject.toml
+# Every dependency, transitive ones included, is pinned with its hashes in the lock files,
+# made from pyproject.toml by `make lock`: requirements.lock (the app: the Dockerfile) and
+# requirements-dev.lock (the app and its tests: make run, make test, CI).
+LOCK_VENV := .venv-lock
+UV_VERSION := 0.13.9
+
+$(STAMP): requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
 	touch $(STAMP)
+
+# Regenerates both lock files from pyproject.toml (newest versions that satisfy its pins).
+lock:
+	test -x $(LOCK_VENV)/bin/uv || ($(PYTHON) -m venv $(LOCK_VENV) \
+	  && $(LOCK_VENV)/bin/pip install --quiet uv==$(UV_VERSION))
+	$(LOCK_VENV)/bin/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
+	  --quiet -o requirements.lock
+	$(LOCK_VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes \
+	  --python-version 3.11 --quiet -o requirements-dev.lock
 
 install: $(STAMP)
 
@@ -90,4 +105,4 @@ loadtest: $(STAMP) messages services $(LOADTEST_VENV)/bin/locust
 	LOCUST=$(LOADTEST_VENV)/bin/locust $(PY) scripts/loadtest/run.py
 
 clean:
-	rm -rf $(VENV) $(LOADTEST_VENV) var staticfiles db.sqlite3*
+	rm -rf $(VENV) $(LOADTEST_VENV) $(LOCK_VENV) var staticfiles db.sqlite3*

@@ -246,6 +246,11 @@ EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 15)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "成宜合作项目推进系统 <tracker@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Backups -------------------------------------------------------------------------------
+# When set, `manage.py backup` encrypts the file with it and `restore` needs it (keep it
+# outside the backup's storage).
+CHENGYI_BACKUP_PASSPHRASE = env("CHENGYI_BACKUP_PASSPHRASE")
+
 # --- Celery ---------------------------------------------------------------------------------
 _default_broker_dir = Path(env("CELERY_BROKER_DIR", str(BASE_DIR / "var" / "broker")))
 REDIS_URL = env("REDIS_URL")
