@@ -38,7 +38,7 @@ def test_a_backup_is_written_for_its_owner_only_whatever_the_umask(
     settings.BASE_DIR = tmp_path
     default_folder = tmp_path / "var" / "backups"
     default_folder.mkdir(parents=True, mode=0o755)
-    os.chmod(default_folder, 0o755)
+    os.chmod(default_folder, 0o755)  # noqa: S103 (the usual open folder, on purpose)
     call_command("backup", verbosity=0)
     [written] = default_folder.iterdir()
     assert (mode(written), mode(default_folder)) == (0o600, 0o700)
