@@ -18,6 +18,7 @@ MASK = r"\1***\2"
 def mask_secrets(text: str) -> str:
     return _CALENDAR_TOKEN.sub(MASK, text)
 
+
 _STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
 
