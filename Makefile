@@ -79,11 +79,16 @@ format: $(STAMP)
 # Validates docker-compose.yml (keys, types, env file) without a Docker engine, using
 # .env.example as the .env a deployment would have.
 compose-check:
-	@d=$$(mktemp -d) && cp docker-compose.yml Dockerfile $$d/ && cp .env.example $$d/.env \
+	@d=$$(mktemp -d) && cp -r docker-compose.yml Dockerfile deploy $$d/ && cp .env.example $$d/.env \
 	  && (cd $$d && docker-compose config -q); rc=$$?; rm -rf $$d; exit $$rc
 	@echo "docker-compose.yml is valid"
 
-test: $(STAMP) messages services lint compose-check
+# The reverse proxy's configuration (deploy/nginx/nginx.conf), checked by Debian's nginx.
+nginx-check:
+	nginx -t -q -c $(CURDIR)/deploy/nginx/nginx.conf
+	@echo "deploy/nginx/nginx.conf is valid"
+
+test: $(STAMP) messages services lint compose-check nginx-check
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) \
 	DJANGO_SECRET_KEY=test-only-secret DJANGO_ALLOWED_HOSTS=localhost,127.0.0.1,testserver \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true \
