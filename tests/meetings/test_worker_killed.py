@@ -158,9 +158,14 @@ def test_a_killed_worker_repeats_only_what_was_in_flight(smtp, tmp_path):
             Reminder.objects.filter(state=ReminderState.SENT).values_list("key", flat=True)
         )
         unrecorded = set(accepted) - recorded
-        print(f"kill {round_ + 1}: {len(accepted)} accepted, {len(unrecorded)} not recorded",
-              flush=True)  # fmt: skip
+        # Which dispatcher held each (a run's claim names its host, process and run).
+        holders = Counter(
+            Reminder.objects.filter(key__in=unrecorded).values_list("claimed_by", flat=True)
+        )
+        print(f"kill {round_ + 1}: {len(accepted)} accepted, {len(unrecorded)} not recorded, "
+              f"by holder: {sorted(holders.values())}", flush=True)  # fmt: skip
         assert len(unrecorded) <= processes, (round_, sorted(unrecorded))
+        assert all(n == 1 for n in holders.values()), (round_, holders)
         in_flight |= unrecorded
 
     with open(tmp_path / "last.log", "w") as log:
