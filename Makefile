@@ -21,14 +21,29 @@ SITE_URL ?= http://127.0.0.1:$(PORT)
 RUN_ENV := DJANGO_DEBUG=1 CHENGYI_DEMO=1 DJANGO_SETTINGS_MODULE=tracker.settings \
   CHENGYI_SITE_URL=$(SITE_URL) DJANGO_LOG_FORMAT=plain
 
-.PHONY: run test lint format messages makemessages fixtures bench services install clean compose-check loadtest
+.PHONY: run test lint format messages makemessages fixtures bench services install clean compose-check loadtest lock nginx-check
 
-$(STAMP): pyproject.toml
+# Every dependency, transitive ones included, is pinned with its hashes in the lock files,
+# made from pyproject.toml by `make lock`: requirements.lock (the app: the Dockerfile) and
+# requirements-dev.lock (the app and its tests: make run, make test, CI).
+LOCK_VENV := .venv-lock
+UV_VERSION := 0.13.9
+
+$(STAMP): requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
 	touch $(STAMP)
+
+# Regenerates both lock files from pyproject.toml (newest versions that satisfy its pins).
+lock:
+	test -x $(LOCK_VENV)/bin/uv || ($(PYTHON) -m venv $(LOCK_VENV) \
+	  && $(LOCK_VENV)/bin/pip install --quiet uv==$(UV_VERSION))
+	$(LOCK_VENV)/bin/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
+	  --quiet -o requirements.lock
+	$(LOCK_VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes \
+	  --python-version 3.11 --quiet -o requirements-dev.lock
 
 install: $(STAMP)
 
@@ -67,11 +82,16 @@ format: $(STAMP)
 # Validates docker-compose.yml (keys, types, env file) without a Docker engine, using
 # .env.example as the .env a deployment would have.
 compose-check:
-	@d=$$(mktemp -d) && cp docker-compose.yml Dockerfile $$d/ && cp .env.example $$d/.env \
+	@d=$$(mktemp -d) && cp -r docker-compose.yml Dockerfile deploy $$d/ && cp .env.example $$d/.env \
 	  && (cd $$d && docker-compose config -q); rc=$$?; rm -rf $$d; exit $$rc
 	@echo "docker-compose.yml is valid"
 
-test: $(STAMP) messages services lint compose-check
+# The reverse proxy's configuration (deploy/nginx/nginx.conf), checked by Debian's nginx.
+nginx-check:
+	nginx -t -q -c $(CURDIR)/deploy/nginx/nginx.conf
+	@echo "deploy/nginx/nginx.conf is valid"
+
+test: $(STAMP) messages services lint compose-check nginx-check
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) \
 	DJANGO_SECRET_KEY=test-only-secret DJANGO_ALLOWED_HOSTS=localhost,127.0.0.1,testserver \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true \
@@ -93,4 +113,4 @@ loadtest: $(STAMP) messages services $(LOADTEST_VENV)/bin/locust
 	LOCUST=$(LOADTEST_VENV)/bin/locust $(PY) scripts/loadtest/run.py
 
 clean:
-	rm -rf $(VENV) $(LOADTEST_VENV) var staticfiles db.sqlite3*
+	rm -rf $(VENV) $(LOADTEST_VENV) $(LOCK_VENV) var staticfiles db.sqlite3*

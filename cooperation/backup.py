@@ -6,15 +6,27 @@ password hashes, groups and permissions, the admin log and the sign-in audit (dj
 Left out: content types and permissions (``migrate`` recreates them; references to them are
 written as natural keys) and sessions (a restore signs everyone out). The same file restores
 into PostgreSQL or SQLite.
+
+A backup holds password hashes, live calendar tokens and the sign-in audit, so it is written
+readable by its owner only (0600, in a folder created 0700), whatever the umask; with
+CHENGYI_BACKUP_PASSPHRASE set it is also encrypted (Fernet from ``cryptography``: AES-128-CBC
+with HMAC-SHA256, the key derived from the passphrase with scrypt and a random salt), and
+``restore`` needs the same passphrase.
 """
 
+import base64
 import datetime
+import io
 import json
+import os
 import tempfile
 import zipfile
 from pathlib import Path
 
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
@@ -30,8 +42,44 @@ EXCLUDED = [
 ]
 
 
+# An encrypted backup: this line, a 16-byte salt, then the Fernet token of the zip.
+ENCRYPTED_MAGIC = b"CHENGYI-BACKUP-FERNET-1\n"
+SALT_BYTES = 16
+
+
 class BackupError(Exception):
     pass
+
+
+def _fernet(passphrase: str, salt: bytes) -> Fernet:
+    key = Scrypt(salt=salt, length=32, n=2**15, r=8, p=1).derive(passphrase.encode())
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _passphrase() -> str:
+    return settings.CHENGYI_BACKUP_PASSPHRASE
+
+
+def private_folder(folder: Path) -> None:
+    """Create ``folder`` (and missing parents) for the owner only (0700), whatever the umask."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+
+
+def _write_private(path: Path, content: bytes) -> None:
+    """Write ``path`` readable and writable by its owner only (0600), whatever the umask: the
+    bytes go to a 0600 temporary file beside it, which then takes its name."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(content)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def backed_up_models() -> list:
@@ -54,9 +102,12 @@ def applied_migrations() -> list[list[str]]:
     return sorted([app, name] for app, name in MigrationRecorder(connection).applied_migrations())
 
 
-def backup_write(*, path: Path) -> dict:
-    """Write the backup to ``path``; returns its manifest."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def backup_write(*, path: Path, passphrase: str | None = None) -> dict:
+    """Write the backup to ``path`` (0600; encrypted when a passphrase is given or set in
+    CHENGYI_BACKUP_PASSPHRASE); returns its manifest."""
+    passphrase = _passphrase() if passphrase is None else passphrase
+    if not path.parent.exists():
+        private_folder(path.parent)
     outermost = not connection.in_atomic_block
     with tempfile.TemporaryDirectory() as tmp, transaction.atomic():
         # One snapshot (REPEATABLE READ on PostgreSQL) so counts and data agree.
@@ -79,10 +130,34 @@ def backup_write(*, path: Path) -> dict:
             "migrations": applied_migrations(),
             "counts": row_counts(),
         }
-        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        packed = io.BytesIO()
+        with zipfile.ZipFile(packed, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("manifest.json", json.dumps(manifest, indent=1, ensure_ascii=False))
             archive.write(data, DATA)
+    content = packed.getvalue()
+    if passphrase:
+        salt = os.urandom(SALT_BYTES)
+        content = ENCRYPTED_MAGIC + salt + _fernet(passphrase, salt).encrypt(content)
+    _write_private(path, content)
     return manifest
+
+
+def _open_backup(path: Path, passphrase: str) -> zipfile.ZipFile:
+    """The backup's zip, decrypted first when it is encrypted."""
+    content = path.read_bytes()
+    if content.startswith(ENCRYPTED_MAGIC):
+        if not passphrase:
+            raise BackupError("this backup is encrypted: set CHENGYI_BACKUP_PASSPHRASE")
+        salt = content[len(ENCRYPTED_MAGIC) : len(ENCRYPTED_MAGIC) + SALT_BYTES]
+        token = content[len(ENCRYPTED_MAGIC) + SALT_BYTES :]
+        try:
+            content = _fernet(passphrase, salt).decrypt(token)
+        except InvalidToken as exc:
+            raise BackupError("wrong passphrase, or the backup file is damaged") from exc
+    try:
+        return zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile as exc:
+        raise BackupError("not a Chengyi Tracker backup: not a zip file") from exc
 
 
 def _read_manifest(archive: zipfile.ZipFile) -> dict:
@@ -108,9 +183,10 @@ def restore_check_target(manifest: dict) -> None:
         )  # fmt: skip
 
 
-def backup_restore(*, path: Path) -> dict:
+def backup_restore(*, path: Path, passphrase: str | None = None) -> dict:
     """Load the backup at ``path`` into this (empty, migrated) database; all or nothing."""
-    with zipfile.ZipFile(path) as archive, tempfile.TemporaryDirectory() as tmp:
+    passphrase = _passphrase() if passphrase is None else passphrase
+    with _open_backup(path, passphrase) as archive, tempfile.TemporaryDirectory() as tmp:
         manifest = _read_manifest(archive)
         restore_check_target(manifest)
         data = Path(archive.extract(DATA, tmp))

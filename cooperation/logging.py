@@ -1,8 +1,23 @@
-"""One JSON object per log line, timestamps in UTC, so logs can be shipped and searched."""
+"""One JSON object per log line, timestamps in UTC, so logs can be shipped and searched.
+
+Secrets that travel in addresses are masked in every line, whoever logged it (the app,
+Django, gunicorn's access log): the personal calendar feed's token in /calendar/<token>.ics.
+"""
 
 import datetime
 import json
 import logging
+import re
+
+# The feed's address (cooperation/meetings/urls.py: calendar/<slug:token>.ics), anywhere in
+# a line, percent-encoded or not.
+_CALENDAR_TOKEN = re.compile(r"(/calendar/)[-\w%]+(\.ics)")
+MASK = r"\1***\2"
+
+
+def mask_secrets(text: str) -> str:
+    return _CALENDAR_TOKEN.sub(MASK, text)
+
 
 _STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
@@ -15,13 +30,16 @@ class StructuredFormatter(logging.Formatter):
             ),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": mask_secrets(record.getMessage()),
         }
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
-                payload[key] = value if isinstance(value, str | int | float | bool) else str(value)
+                if isinstance(value, int | float | bool):
+                    payload[key] = value
+                else:
+                    payload[key] = mask_secrets(str(value))
         if record.exc_info:
-            payload["exception"] = self.formatException(record.exc_info)
+            payload["exception"] = mask_secrets(self.formatException(record.exc_info))
         return json.dumps(payload, ensure_ascii=False)
 
 

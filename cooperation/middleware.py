@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from .security import LAST_SEEN, SIGNED_IN_AT, session_expire
 
 # URL names reachable without signing in.
-PUBLIC_URL_NAMES = {"login", "set_language", "healthz", "calendar_feed"}
+PUBLIC_URL_NAMES = {"login", "set_language", "healthz", "healthz_detail", "calendar_feed"}
 # Machine endpoints never read the session: the health check must answer while the database
 # (where sessions live) is down, whatever cookie the caller sends.
 SESSIONLESS_URL_NAMES = {"healthz"}
@@ -79,3 +79,25 @@ class SessionTimeoutMiddleware:
         if LAST_SEEN not in session or now - last_seen >= self.touch_every:
             session[LAST_SEEN] = now
         return False
+
+
+class PrivateCacheMiddleware:
+    """``Cache-Control: private, no-store`` on every response to a signed-in user (pages,
+    exports, calendar files): no browser cache, shared proxy or back button keeps a copy of
+    what only that user may see. Anonymous pages keep their own headers."""
+
+    value = "private, no-store"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name in SESSIONLESS_URL_NAMES:
+            return response  # never reads the session (see above)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response["Cache-Control"] = self.value
+            del response["Expires"]
+        return response

@@ -25,22 +25,41 @@ SIGNED_IN_AT = "chengyi_signed_in_at"
 LAST_SEEN = "chengyi_last_seen"
 
 
+def _networks(entries: list[str]) -> list:
+    return [ipaddress.ip_network(entry, strict=False) for entry in entries]
+
+
+def _trusted(address: str, networks: list) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
 def client_ip(request) -> str:
-    """The client's address: REMOTE_ADDR, or the entry our own proxies added to
-    X-Forwarded-For (``CHENGYI_TRUSTED_PROXY_COUNT`` of them). Entries a client wrote itself
-    are never trusted, so nobody can pick the address a lockout applies to."""
-    remote = request.META.get("REMOTE_ADDR", "") if request is not None else ""
-    count = settings.CHENGYI_TRUSTED_PROXY_COUNT
-    if not count or request is None:
+    """The client's address: REMOTE_ADDR, unless the request comes from one of our own
+    reverse proxies (``CHENGYI_TRUSTED_PROXIES``); then the rightmost X-Forwarded-For entry
+    that is not one of them. A client that reaches the app directly, or writes entries of its
+    own to the left of what our proxies appended, never chooses the address a lockout
+    applies to."""
+    if request is None:
+        return ""
+    remote = request.META.get("REMOTE_ADDR", "")
+    networks = _networks(settings.CHENGYI_TRUSTED_PROXIES)
+    if not networks or not _trusted(remote, networks):
         return remote
     hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    hops = [h for h in hops if h]
-    if len(hops) < count:
-        return remote
-    try:
-        return str(ipaddress.ip_address(hops[-count]))
-    except ValueError:
-        return remote
+    client = remote
+    for hop in reversed([h for h in hops if h]):
+        try:
+            address = str(ipaddress.ip_address(hop))
+        except ValueError:
+            return client  # garbage from further left: the last address we can vouch for
+        client = address
+        if not _trusted(address, networks):
+            return address
+    return client
 
 
 def _store():

@@ -13,6 +13,7 @@ from django.db import InterfaceError, OperationalError
 
 from cooperation.meetings import outbox, planning, reminders
 from cooperation.meetings.dispatch import reminders_dispatch_due
+from cooperation.queue import enqueue
 
 logger = logging.getLogger("cooperation.tasks")
 
@@ -49,12 +50,12 @@ def dispatch_due_reminders(follow_up: bool = False) -> dict:
 def plan_reminders() -> int:
     created = reminders.reminders_plan_all()
     if created:
-        dispatch_due_reminders.delay()
+        enqueue(dispatch_due_reminders)
     return created
 
 
 @shared_task(**RETRY)
 def plan_meetings() -> dict:
     result = planning.meetings_plan_all()
-    plan_reminders.delay()
+    enqueue(plan_reminders)
     return {"created": len(result.created), "moved": len(result.moved)}

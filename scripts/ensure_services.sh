@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure what the test suite needs is running and installed: PostgreSQL, Redis, Debian's
-# Chromium with a CJK font, and docker-compose (to validate docker-compose.yml).
+# Chromium with a CJK font, docker-compose (to validate docker-compose.yml) and nginx (to
+# check deploy/nginx/nginx.conf; installed without starting it).
 # Starts a stopped service; installs a missing package when it can (root with apt-get);
 # otherwise says plainly what to install and fails.
 set -euo pipefail
@@ -15,7 +16,8 @@ apt_install() {
     if [ ! -f /var/lib/apt/periodic/chengyi-updated ] && [ -z "$(find /var/lib/apt/lists -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
       apt-get update -qq
     fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+    # RUNLEVEL=1: packages with a service (nginx) are installed, not started.
+    RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
   else
     echo "Missing: $*. Install them (Debian/Ubuntu: sudo apt-get install $*) and run again." >&2
     exit 1
@@ -49,7 +51,8 @@ fi
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need_apt+=(fonts-wqy-microhei)
 have docker-compose || need_apt+=(docker-compose)
+[ -x /usr/sbin/nginx ] || have nginx || need_apt+=(nginx)
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt_install "${need_apt[@]}"
 fi
-echo "services ready: PostgreSQL, Redis, Chromium, docker-compose"
+echo "services ready: PostgreSQL, Redis, Chromium, docker-compose, nginx"

@@ -34,7 +34,26 @@ PAYLOADS = {
     "emoji": "👍🏽 进展 😀",
     "path": "../../../../etc/passwd",
     "null": "null",
+    # Unicode number forms: str.isdigit() is true for some that int() refuses (issue 16).
+    "superscript digit": "²",
+    "arabic-indic digits": "١٢",
+    "devanagari digits": "१२",
+    "roman numeral": "Ⅻ",
+    "vulgar fraction": "½",
+    "mathematical digits": "𝟙𝟚",
+    "tamil ten": "௰",
+    # Dates a calendar widget never sends.
+    "huge date": "9999-12-31",
+    "year 10000": "10000-01-01",
+    "far past date": "0001-01-01",
 }
+# The payloads above that are numbers or dates in some sense: every query parameter a page's
+# GET forms take is tried with them (ids, filters, periods).
+NUMBER_FORMS = [
+    "full-width digits", "superscript digit", "arabic-indic digits", "devanagari digits",
+    "roman numeral", "vulgar fraction", "mathematical digits", "tamil ten", "huge number",
+    "negative", "float", "huge date", "year 10000", "far past date",
+]  # fmt: skip
 # Unescaped in a page, these would run as markup.
 RAW_MARKERS = [
     '<script>alert("xss-1")',

@@ -103,6 +103,9 @@ class PrivatePostgres:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+HEALTH_TOKEN = "health-token-for-tests"
+
+
 def app_env(**extra) -> dict:
     env = {
         **os.environ,
@@ -115,6 +118,7 @@ def app_env(**extra) -> dict:
         "DJANGO_STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
         "AXES_ENABLED": "0",
         "CHENGYI_HEALTH_TIMEOUT": "1",
+        "CHENGYI_HEALTH_TOKEN": HEALTH_TOKEN,
         **extra,
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
@@ -177,9 +181,13 @@ class Browser:
     def cookie(self, name: str) -> str:
         return next((c.value for c in self.jar if c.name == name), "")
 
-    def request(self, method: str, path: str, data: dict | None = None, timeout: float = 30):
+    def request(
+        self, method: str, path: str, data: dict | None = None, timeout: float = 30, headers=None
+    ):
         body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
         req = urllib.request.Request(self.base + path, data=body, method=method)  # noqa: S310
+        for name, value in (headers or {}).items():
+            req.add_header(name, value)
         if method == "POST":
             req.add_header("Referer", self.base + path)
         try:
@@ -205,6 +213,12 @@ class Browser:
 
     def health(self) -> tuple[int, dict]:
         status, body = self.get("/healthz/")
+        return status, json.loads(body)
+
+    def health_detail(self) -> tuple[int, dict]:
+        """The detailed check, with the token app_env() gives the servers it starts."""
+        headers = {"Authorization": f"Bearer {HEALTH_TOKEN}"}
+        status, body = self.request("GET", "/healthz/detail/", headers=headers)
         return status, json.loads(body)
 
     def form_value(self, path: str, name: str) -> str:

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from cooperation.choices import Role
 from cooperation.models import CooperationItem, Milestone
 from tests.formwalk import (
+    NUMBER_FORMS,
     PAYLOADS,
     RAW_MARKERS,
     database_fingerprint,
@@ -216,14 +217,28 @@ def test_forms_of_another_organisations_items_are_refused(site):
 def test_query_parameters_of_every_page(site):
     client = zh_client(site["supervisor"])
     judge = Judge()
+    get = type("F", (), {"method": "get"})
     for page in pages(site["supervisor"]):
         for label, payload in PAYLOADS.items():
             for params in ({"page": payload}, {"sort": payload}, {payload[:50] or "x": "1"}):
                 response = client.get(page, params)
-                judge.judge(f"GET {page} {label}", type("F", (), {"method": "get"}), response,
-                            None, None)  # fmt: skip
+                judge.judge(f"GET {page} {label}", get, response, None, None)
+        # Every parameter the page's own GET forms take (ids, filters, periods), and the
+        # meeting list's mechanism, with every number form and date (issue 16: "?mechanism=²").
+        first = client.get(page)
+        names = {"mechanism"}
+        if "html" in first.get("Content-Type", ""):
+            for form in forms_on(page, first.content.decode()):
+                if form.method == "get":
+                    names |= set(form.editable)
+        for name in sorted(names):
+            for label in NUMBER_FORMS:
+                response = client.get(page, {name: PAYLOADS[label]})
+                judge.judge(f"GET {page} {name}={label}", get, response, None, None)
+                judge.counts["query parameters with number forms"] += 1
     _write_summary("query parameters", judge.counts)
     assert judge.problems == []
+    assert judge.counts["query parameters with number forms"] > 100
 
 
 def _examples():
@@ -260,6 +275,28 @@ def test_fuzz_every_form_with_hypothesis(site, data):
     after = database_fingerprint() if form.method == "post" else None
     judge.judge(f"{form.method.upper()} {form.action} {changes!r:.200}", form, response,
                 before, after)  # fmt: skip
+    assert judge.problems == []
+
+
+@pytest.mark.django_db
+def test_oversized_meeting_texts_are_refused_and_change_nothing(site):
+    """Issue 16: 2 MiB of agenda, minutes or decisions were accepted; every meeting form's
+    text field now refuses an oversized text with a translated error, nothing saved."""
+    client = zh_client(site["supervisor"])
+    huge = "议" * (2 * 1024 * 1024 // 3)  # 2 MiB of UTF-8
+    forms = [f for f in discover(client, site["supervisor"])
+             if f.method == "post" and f.action.startswith("/meetings/")]  # fmt: skip
+    judge = Judge()
+    tried = 0
+    for form in forms:
+        for name in set(form.editable) & {"agenda", "minutes", "decisions", "location", "reason"}:
+            before = database_fingerprint()
+            response = submit(client, form, {name: huge})
+            judge.judge(f"POST {form.action} {name}=2 MiB", form, response, before,
+                        database_fingerprint())  # fmt: skip
+            tried += 1
+            assert response.status_code == 200, f"{form.action} {name}: {response.status_code}"
+    assert tried >= 4
     assert judge.problems == []
 
 

@@ -106,7 +106,7 @@ def test_lockout_ends_after_the_cool_off(axes_on, make_user):
 def test_behind_a_proxy_a_forged_forwarded_address_does_not_dodge_the_lockout(
     axes_on, settings, make_user
 ):
-    settings.CHENGYI_TRUSTED_PROXY_COUNT = 1
+    settings.CHENGYI_TRUSTED_PROXIES = ["192.168.1.1"]
     make_user("cd")
     proxy = {"REMOTE_ADDR": "192.168.1.1"}
     for n in range(5):

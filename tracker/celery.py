@@ -2,7 +2,7 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, bootsteps
 from celery.schedules import crontab
 from celery.signals import beat_init
 
@@ -11,6 +11,34 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
 app = Celery("tracker")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+class Heartbeat(bootsteps.StartStopStep):
+    """Each worker writes its heartbeat to the database at start and every
+    CHENGYI_HEARTBEAT_SECONDS, so /healthz/ counts live workers without asking the broker."""
+
+    requires = {"celery.worker.components:Timer"}
+
+    def __init__(self, worker, **kwargs):
+        super().__init__(worker, **kwargs)
+        self.tref = None
+
+    def start(self, worker):
+        from django.conf import settings
+
+        from cooperation.health import heartbeat_record
+
+        heartbeat_record(worker.hostname)
+        self.tref = worker.timer.call_repeatedly(
+            settings.CHENGYI_HEARTBEAT_SECONDS, heartbeat_record, (worker.hostname,)
+        )
+
+    def stop(self, worker):
+        if self.tref is not None:
+            self.tref.cancel()
+
+
+app.steps["worker"].add(Heartbeat)
 
 # Every tick is cheap and safe to repeat: the work (and what was already sent) is in the
 # database, so a missed tick is caught up by the next and a doubled one sends nothing twice.

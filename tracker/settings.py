@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signed-in responses are never cached (answers after everything inside it).
+    "cooperation.middleware.PrivateCacheMiddleware",
     # After authentication: the language follows the user's choice, not the browser.
     "cooperation.i18n.ChosenLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -166,17 +168,23 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "cooperation.views.errors.csrf_failure"
 
 # Brute-force protection: lock a username only from the address that failed, so an attacker
-# elsewhere cannot lock a colleague out of the whole intranet.
+# elsewhere cannot lock a colleague out of the whole intranet; and lock an address for every
+# name after AXES_ADDRESS_FAILURE_LIMIT failures across names (password spraying). Both in
+# django-axes (cooperation/lockout.py); wrong old passwords on the password page count too.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "cooperation.lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_LOCKOUT_CALLABLE = "cooperation.views.errors.locked_out"
 AXES_HTTP_RESPONSE_CODE = 429
-# How many reverse proxies of our own stand in front of the app, each appending the address it
-# saw to X-Forwarded-For: the client address is that many entries from the right.
-CHENGYI_TRUSTED_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
+# The reverse proxies of our own (addresses or networks, comma-separated): X-Forwarded-For is
+# read only when the request comes from one of them, and then the client is the rightmost
+# entry that is not one of them. Anyone else's X-Forwarded-For is ignored, so a client that
+# reaches the app directly cannot choose the address a lockout applies to.
+CHENGYI_TRUSTED_PROXIES = env_list("CHENGYI_TRUSTED_PROXIES")
 AXES_CLIENT_IP_CALLABLE = "cooperation.security.client_ip"
 AXES_ALLOWED_CORS_ORIGINS = env("CHENGYI_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
@@ -243,6 +251,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The Date header in Beijing time (+0800), as the readers live it, not UTC (-0000).
 EMAIL_USE_LOCALTIME = True
 
+# --- Backups -------------------------------------------------------------------------------
+# When set, `manage.py backup` encrypts the file with it and `restore` needs it (keep it
+# outside the backup's storage).
+CHENGYI_BACKUP_PASSPHRASE = env("CHENGYI_BACKUP_PASSPHRASE")
+
 # --- Celery ---------------------------------------------------------------------------------
 _default_broker_dir = Path(env("CELERY_BROKER_DIR", str(BASE_DIR / "var" / "broker")))
 REDIS_URL = env("REDIS_URL")
@@ -297,8 +310,17 @@ CHENGYI_ESCALATION_DAYS = env_int("CHENGYI_ESCALATION_DAYS", 60)
 CHENGYI_REMINDER_MAX_ATTEMPTS = env_int("CHENGYI_REMINDER_MAX_ATTEMPTS", 5)
 CHENGYI_WEBHOOK_URL = env("CHENGYI_WEBHOOK_URL")
 CHENGYI_WEBHOOK_TIMEOUT = env_int("CHENGYI_WEBHOOK_TIMEOUT", 10)
-# Seconds the health endpoint waits for the broker and for worker replies.
+# Seconds the detailed health check waits for the broker and for worker replies (the public
+# one never asks the broker: it counts workers by their heartbeat in the database).
 CHENGYI_HEALTH_TIMEOUT = float(env("CHENGYI_HEALTH_TIMEOUT", "1"))
+# Workers record a heartbeat this often; one older than the stale age is not counted.
+CHENGYI_HEARTBEAT_SECONDS = env_int("CHENGYI_HEARTBEAT_SECONDS", 15)
+CHENGYI_HEARTBEAT_STALE_SECONDS = env_int(
+    "CHENGYI_HEARTBEAT_STALE_SECONDS", 3 * CHENGYI_HEARTBEAT_SECONDS
+)
+# Calls of /healthz/ a minute from one address; /healthz/detail/ for staff or this token.
+CHENGYI_HEALTH_RATE = env_int("CHENGYI_HEALTH_RATE", 60)
+CHENGYI_HEALTH_TOKEN = env("CHENGYI_HEALTH_TOKEN")
 # A claimed reminder whose sender vanished (killed worker) is claimed again after the lease;
 # it must outlast one send (EMAIL_TIMEOUT plus the webhook timeout) with a wide margin.
 CHENGYI_REMINDER_LEASE_SECONDS = env_int("CHENGYI_REMINDER_LEASE_SECONDS", 300)

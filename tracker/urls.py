@@ -3,8 +3,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from cooperation.accounts import PasswordChangeView
 from cooperation.i18n import language_switch
-from cooperation.views.health import healthz
+from cooperation.views.health import healthz, healthz_detail
 
 handler403 = "cooperation.views.errors.permission_denied"
 handler500 = "cooperation.views.errors.server_error"
@@ -14,6 +15,7 @@ admin.site.site_title = _("Chengdu–Yibin Cooperation Tracker")
 
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),
+    path("healthz/detail/", healthz_detail, name="healthz_detail"),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", language_switch, name="set_language"),
     path(
@@ -24,7 +26,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",
-        auth_views.PasswordChangeView.as_view(),
+        PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(

@@ -4,7 +4,9 @@ import contextlib
 import email.policy
 import functools
 import json
+import re
 import smtplib
+import socket
 import urllib.error
 import urllib.request
 import uuid
@@ -241,7 +243,10 @@ class Mailer:
         self.unreachable = ""
         self.sent = 0  # over the current connection
 
-    def send(self, outgoing: Outgoing) -> None:
+    def send(self, outgoing: Outgoing, *, gate=None) -> None:
+        """Send one message. ``gate()``, when given, is called right before the message is
+        handed over (the end of its SMTP DATA): envelope and content are on their way while
+        the caller finishes recording the previous one."""
         if self.unreachable:
             raise DeliveryError(self.unreachable)
         if self.sent >= self.MESSAGES_PER_CONNECTION:
@@ -259,15 +264,26 @@ class Mailer:
             if type(self.connection) is smtp.EmailBackend:
                 # What Django's SMTP backend does with a message (EmailBackend._send), with
                 # the envelope and bytes made ready before.
-                self.connection.connection.sendmail(
-                    outgoing.envelope_from, outgoing.envelope_to, outgoing.data
+                _sendmail(
+                    self.connection.connection,
+                    outgoing.envelope_from,
+                    outgoing.envelope_to,
+                    outgoing.data,
+                    gate=gate,
                 )
             else:
+                if gate is not None:
+                    gate()
                 self.connection.send_messages([outgoing.mail])
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
             raise DeliveryError(_email_error(exc)) from exc
         self.sent += 1
+
+    def close_unsent(self) -> None:
+        """A message was left half-sent (its DATA not ended): the server keeps nothing of it
+        once the connection goes, and the connection cannot carry another."""
+        self._drop()
 
     def _drop(self) -> None:
         """Forget the connection without a QUIT, which a stalled server would not answer."""
@@ -286,6 +302,49 @@ class Mailer:
         except (smtplib.SMTPException, OSError):
             self._drop()  # every message had its answer already: nothing is lost
         self.connection = None
+
+
+def _sendmail(client: smtplib.SMTP, sender: str, recipients: list[str], data: bytes, *, gate):
+    """smtplib's ``sendmail`` (same checks, same errors), with ``gate()`` called before the
+    final "." of DATA: the mail server becomes responsible for a message only then."""
+    client.ehlo_or_helo_if_needed()
+    # The content and the final "." go in two writes: without this, the second would wait
+    # for the acknowledgement of the first (Nagle), up to the peer's delayed-ACK time.
+    client.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    options = [f"size={len(data)}"] if client.does_esmtp and client.has_extn("size") else []
+    code, reply = client.mail(sender, options)
+    if code != 250:
+        client.rset() if code != 421 else client.close()
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    refused = {}
+    for recipient in recipients:
+        code, reply = client.rcpt(recipient)
+        if code not in (250, 251):
+            refused[recipient] = (code, reply)
+        if code == 421:
+            client.close()
+            raise smtplib.SMTPRecipientsRefused(refused)
+    if len(refused) == len(recipients):
+        client.rset()
+        raise smtplib.SMTPRecipientsRefused(refused)
+    client.putcmd("data")
+    code, reply = client.getreply()
+    if code != 354:
+        client.rset() if code != 421 else client.close()
+        raise smtplib.SMTPDataError(code, reply)
+    content = re.sub(rb"(?m)^\.", b"..", data)
+    if not content.endswith(b"\r\n"):
+        content += b"\r\n"
+    client.send(content)
+    if gate is not None:
+        gate()
+    client.send(b".\r\n")
+    code, reply = client.getreply()
+    if code != 250:
+        client.rset() if code != 421 else client.close()
+        raise smtplib.SMTPDataError(code, reply)
+    if refused:
+        raise smtplib.SMTPRecipientsRefused(refused)
 
 
 def local_path(url: str) -> str:
@@ -371,6 +430,7 @@ def deliver(
     rendered: Rendered,
     mailer: Mailer,
     outgoing: Outgoing | None = None,
+    gate=None,
 ) -> str:
     """Send through the reminder's channel; returns a note for the row ('' when all went).
 
@@ -378,9 +438,11 @@ def deliver(
     reminder is written with the outcome of the attempt (sent, or failed), by the dispatcher.
     """
     if reminder.channel == Channel.WEBHOOK:
+        if gate is not None:
+            gate()
         webhook_post(reminder=reminder, message=message, rendered=rendered)
         return ""
     if not reminder.recipient.email:
         return NO_ADDRESS
-    mailer.send(outgoing or email_outgoing(reminder=reminder, rendered=rendered))
+    mailer.send(outgoing or email_outgoing(reminder=reminder, rendered=rendered), gate=gate)
     return ""

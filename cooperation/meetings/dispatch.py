@@ -7,10 +7,13 @@ leaves its rows claimed; the lease runs out and the next dispatch sends them.
 
 A batch (CHENGYI_DISPATCH_CLAIM rows) is claimed in one statement and looked up in one query.
 The messages go out from a sender thread, one after the other over one connection to the
-mail server, while this thread claims and composes the next batch and records what was sent:
-a row is marked sent within RECORD_WITHIN of the mail server's acceptance, together with the
-others accepted meanwhile, and the sender never waits for that commit. What was not sent (no
-longer relevant, failed, held back) is recorded in one transaction at the end of the run.
+mail server, while this thread claims and composes the next batch and records what was sent.
+A message is handed over (the final "." of its SMTP DATA) only once the one before it is
+recorded as sent: its envelope and content travel while that record is written, so the
+wait costs little, and a worker killed at any moment leaves at most one message accepted by
+the mail server and not recorded (it goes out again after the lease, with the same
+Message-ID). What was not sent (no longer relevant, failed, held back) is recorded in one
+transaction at the end of the run.
 """
 
 import contextlib
@@ -39,11 +42,9 @@ logger = logging.getLogger("cooperation.reminders")
 
 SENT, FAILED, RELEASED = "sent", "failed", "released"
 
-# A delivered row is marked sent this long (seconds) after the mail server accepted it, at
-# the latest, with the others accepted meanwhile: one statement for several rows costs this
-# process and the database a fraction of one per row. A worker that dies in between sends
-# those messages again after the lease, with the same Message-ID (README, "Exactly once").
-RECORD_WITHIN = 0.02
+
+class Halted(Exception):
+    """The run stopped while a message waited to be handed over: it was not sent."""
 
 
 @dataclass
@@ -105,7 +106,7 @@ class Run:
         self.slots: set[tuple] = set()  # meetings and people reminded in this run
 
     def deliver(self, limit: int) -> None:
-        sender = Sender()
+        sender = self.sender = Sender()
         sender.start()
         try:
             handled = 0
@@ -113,7 +114,7 @@ class Run:
                 # Claim the next batch when the sender is through half of what it holds:
                 # its claim and composing overlap the sends instead of pausing them.
                 while not sender.done and sender.waiting() > settings.CHENGYI_DISPATCH_CLAIM // 2:
-                    self._collect(sender.reports(timeout=self._record_due()))
+                    self._collect(sender.reports(timeout=None))
                 if sender.done:  # the sender thread ended early: claim nothing more
                     break
                 batch = settings.CHENGYI_DISPATCH_CLAIM
@@ -129,7 +130,7 @@ class Run:
                 self.result.more = True
             sender.close()
             while not sender.done:
-                self._collect(sender.reports(timeout=self._record_due()))
+                self._collect(sender.reports(timeout=None))
             self._record()
         finally:
             sender.stop()
@@ -173,7 +174,9 @@ class Run:
                 self.outcomes.failed.append((reminder, f"{type(exc).__name__}: {exc}"))
                 continue
             yield ready
-            time.sleep(0)  # a sender waiting for the interpreter lock takes it now
+            # What the sender reported meanwhile is recorded now: it waits for that record
+            # before handing over its next message.
+            self._collect(self.sender.reports(timeout=0))
 
     @staticmethod
     def _ready(reminder: Reminder, lookups, renderings, deadline: float) -> Ready:
@@ -196,8 +199,8 @@ class Run:
         return Ready(reminder, message, rendered, note, outgoing, deadline)
 
     def _collect(self, reports: list[tuple[Ready, str, str, float]]) -> None:
-        """Take the sender's reports: what was sent is recorded once RECORD_WITHIN has passed
-        since the first of them was accepted; the rest waits for the end of the run."""
+        """Take the sender's reports: what was sent is recorded at once (the sender waits for
+        that before handing over its next message); the rest waits for the end of the run."""
         for item, outcome, detail, at in reports:
             if outcome == SENT:
                 self.delivered.append((item, detail, at))
@@ -207,17 +210,11 @@ class Run:
                     self.notifications.append(item.notification)
             else:
                 self.outcomes.released.append(item.reminder)
-        if self._record_due() == 0:
-            self._record()
-
-    def _record_due(self) -> float | None:
-        """Seconds until what was sent must be recorded; None when nothing waits."""
-        if not self.delivered:
-            return None
-        return max(0.0, self.delivered[0][2] + RECORD_WITHIN - time.monotonic())
+        self._record()
 
     def _record(self) -> None:
-        """Mark what was sent, with the in-app copies, in one statement."""
+        """Mark what was sent, with the in-app copies, in one statement; then let the sender
+        hand over its next message."""
         if not self.delivered:
             return
         delivered, self.delivered = self.delivered, []
@@ -226,6 +223,7 @@ class Run:
             worker=self.worker,
             user=self.user,
         )
+        self.sender.recorded(len(delivered))
         self.result.count("sent", len(delivered))
         _sent_log([item.reminder for item, _note, _at in delivered])
 
@@ -245,6 +243,27 @@ class Sender(threading.Thread):
         self._inbox: queue.SimpleQueue = queue.SimpleQueue()
         self._reports: queue.SimpleQueue = queue.SimpleQueue()
         self._halt = threading.Event()
+        # Messages reported sent, and how many of them the dispatcher has recorded.
+        self._books = threading.Condition()
+        self._accepted = 0
+        self._recorded = 0
+
+    def recorded(self, count: int) -> None:
+        """The dispatcher recorded ``count`` more of the messages reported sent."""
+        with self._books:
+            self._recorded += count
+            self._books.notify_all()
+
+    def _gate(self) -> None:
+        """Wait until every message reported sent is recorded (called right before the next
+        one is handed over); Halted when the run stops meanwhile."""
+        with self._books:
+            while self._recorded < self._accepted:
+                if self._halt.is_set():
+                    raise Halted
+                self._books.wait(0.1)
+        if self._halt.is_set():
+            raise Halted
 
     def send(self, item: Ready) -> None:
         self._inbox.put(item)
@@ -261,7 +280,11 @@ class Sender(threading.Thread):
         mailer = delivery.Mailer()
         try:
             while (item := self._inbox.get()) is not None:
-                self._reports.put(self._send(item, mailer))
+                report = self._send(item, mailer)
+                if report[1] == SENT:
+                    with self._books:
+                        self._accepted += 1
+                self._reports.put(report)
         finally:
             mailer.close()
             self._reports.put(None)
@@ -277,7 +300,11 @@ class Sender(threading.Thread):
                 rendered=item.rendered,
                 mailer=mailer,
                 outgoing=item.outgoing,
+                gate=self._gate,
             )
+        except Halted:
+            mailer.close_unsent()
+            return item, RELEASED, "", time.monotonic()
         except delivery.DeliveryError as exc:
             return item, FAILED, str(exc), time.monotonic()
         except Exception as exc:
@@ -301,6 +328,8 @@ class Sender(threading.Thread):
     def stop(self) -> None:
         """Send nothing more (what is left is reported released) and wait for the thread."""
         self._halt.set()
+        with self._books:
+            self._books.notify_all()
         self._inbox.put(None)
         self.join()
 

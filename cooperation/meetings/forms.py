@@ -8,9 +8,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cooperation.choices import City
-from cooperation.forms import mark_invalid
+from cooperation.forms import mark_invalid, textarea
 from cooperation.models import ConsultationMechanism, Organization
 from cooperation.submissions import token_field
+from cooperation.models.meetings import (
+    AGENDA_MAX,
+    DECISIONS_MAX,
+    MINUTES_MAX,
+    meeting_date_error,
+)
 
 HOST_CITIES = [(City.CHENGDU.value, City.CHENGDU.label), (City.YIBIN.value, City.YIBIN.label)]
 
@@ -55,11 +61,28 @@ def apply_errors(form: forms.Form, error: ValidationError) -> None:
 
 
 class StartsAtMixin:
-    """A date and a time of day, read as Beijing time."""
+    """A date and a time of day, read as Beijing time; the date within the meetings' window."""
+
+    def clean_date(self) -> datetime.date:
+        day = self.cleaned_data["date"]
+        error = meeting_date_error(day)
+        if error is not None:
+            raise error
+        return day
 
     def starts_at(self) -> datetime.datetime:
         combined = datetime.datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"])
         return timezone.make_aware(combined)
+
+
+class MeetingListFilterForm(forms.Form):
+    """The meeting list's query string: an id is read by a form field, never by hand
+    (``"²".isdigit()`` is true, ``int("²")`` fails); an invalid one shows every mechanism."""
+
+    mechanism = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+
+    def mechanism_id(self) -> int | None:
+        return self.cleaned_data.get("mechanism") if self.is_valid() else None
 
 
 class MeetingCreateForm(StartsAtMixin, BootstrapForm):
@@ -71,7 +94,7 @@ class MeetingCreateForm(StartsAtMixin, BootstrapForm):
     host_city = forms.ChoiceField(label=_("Host city"), choices=HOST_CITIES)
     location = forms.CharField(label=_("Place"), max_length=200, required=False)
     agenda = forms.CharField(
-        label=_("Agenda"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+        label=_("Agenda"), widget=textarea(4, AGENDA_MAX), max_length=AGENDA_MAX, required=False
     )
 
 
@@ -84,7 +107,7 @@ class MeetingRescheduleForm(StartsAtMixin, BootstrapForm):
 class MeetingDetailsForm(BootstrapForm):
     location = forms.CharField(label=_("Place"), max_length=200, required=False)
     agenda = forms.CharField(
-        label=_("Agenda"), widget=forms.Textarea(attrs={"rows": 6}), required=False
+        label=_("Agenda"), widget=textarea(6, AGENDA_MAX), max_length=AGENDA_MAX, required=False
     )
 
 
@@ -99,10 +122,16 @@ class MeetingCancelForm(BootstrapForm):
 
 class MinutesForm(BootstrapForm):
     minutes = forms.CharField(
-        label=_("Minutes"), widget=forms.Textarea(attrs={"rows": 10}), required=False
+        label=_("Minutes"),
+        widget=textarea(10, MINUTES_MAX),
+        max_length=MINUTES_MAX,
+        required=False,
     )
     decisions = forms.CharField(
-        label=_("Decisions"), widget=forms.Textarea(attrs={"rows": 6}), required=False
+        label=_("Decisions"),
+        widget=textarea(6, DECISIONS_MAX),
+        max_length=DECISIONS_MAX,
+        required=False,
     )
 
 

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -96,6 +97,12 @@ def _create(mechanism: ConsultationMechanism, slot: schedule.Slot) -> Meeting | 
             )
     except IntegrityError:
         return None  # a concurrent planner created this meeting number first
+    except ValidationError:
+        # full_clean saw the number taken: a concurrent planner committed it after this one
+        # read the existing meetings. Anything else wrong with the meeting is an error.
+        if Meeting.objects.filter(mechanism=mechanism, sequence=slot.sequence).exists():
+            return None
+        raise
     return meeting
 
 

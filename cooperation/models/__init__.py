@@ -1,4 +1,5 @@
 from .agreement import Clause, Source
+from .health import WorkerHeartbeat
 from .items import Agreement, CooperationItem, Milestone, StatusUpdate
 from .meetings import ConsultationMechanism, Meeting, Notification, Reminder
 from .organizations import Membership, Organization, Profile
@@ -21,4 +22,5 @@ __all__ = [
     "SignedInSession",
     "Source",
     "StatusUpdate",
+    "WorkerHeartbeat",
 ]

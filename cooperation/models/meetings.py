@@ -2,6 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -21,6 +22,36 @@ from cooperation.choices import (
 from .base import BilingualMixin, HistoricalRecords
 from .items import CooperationItem
 from .organizations import Organization
+
+# A meeting's date lies between the agreement's signing and this many years ahead: a typo
+# such as year 9999 is refused with a clear error instead of breaking every page that shows
+# the meeting. The texts of a meeting are bounded like the fields of a status report.
+MEETING_EARLIEST = datetime.date(2020, 5, 13)
+MEETING_YEARS_AHEAD = 5
+AGENDA_MAX = 4000
+MINUTES_MAX = 20000
+DECISIONS_MAX = 4000
+
+
+def meeting_date_bounds(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+    today = today or timezone.localdate()
+    try:
+        latest = today.replace(year=today.year + MEETING_YEARS_AHEAD)
+    except ValueError:  # 29 February
+        latest = today.replace(year=today.year + MEETING_YEARS_AHEAD, day=28)
+    return MEETING_EARLIEST, latest
+
+
+def meeting_date_error(day: datetime.date) -> ValidationError | None:
+    """The translated error for a meeting date outside the window, or None."""
+    earliest, latest = meeting_date_bounds()
+    if earliest <= day <= latest:
+        return None
+    return ValidationError(
+        _("Choose a date between %(earliest)s and %(latest)s."),
+        code="date_out_of_range",
+        params={"earliest": earliest.isoformat(), "latest": latest.isoformat()},
+    )
 
 
 def default_reminder_offsets() -> list[int]:
@@ -140,9 +171,13 @@ class Meeting(models.Model):
     state = models.CharField(
         _("state"), max_length=16, choices=MeetingState.choices, default=MeetingState.PLANNED
     )
-    agenda = models.TextField(_("agenda"), blank=True)
-    minutes = models.TextField(_("minutes"), blank=True)
-    decisions = models.TextField(_("decisions"), blank=True)
+    agenda = models.TextField(_("agenda"), blank=True, validators=[MaxLengthValidator(AGENDA_MAX)])
+    minutes = models.TextField(
+        _("minutes"), blank=True, validators=[MaxLengthValidator(MINUTES_MAX)]
+    )
+    decisions = models.TextField(
+        _("decisions"), blank=True, validators=[MaxLengthValidator(DECISIONS_MAX)]
+    )
     manually_scheduled = models.BooleanField(
         _("set by a person"),
         default=False,
@@ -193,6 +228,12 @@ class Meeting(models.Model):
     @property
     def ends_at(self) -> datetime.datetime:
         return self.starts_at + datetime.timedelta(minutes=self.mechanism.duration_minutes)
+
+    def clean(self) -> None:
+        if self.starts_at is not None:
+            error = meeting_date_error(timezone.localdate(self.starts_at))
+            if error is not None:
+                raise ValidationError({"starts_at": error})
 
 
 class Reminder(models.Model):

@@ -110,6 +110,7 @@ def reporting_rule() -> str:
     """How the "who reported" tables count (``reports.reporting.RULE``)."""
     return str(REPORTING_RULE)
 
+
 @register.filter
 def person_name(user) -> str:
     """How a person is named on a page: full name, else user name; the tracker's own system

@@ -32,6 +32,7 @@ def locked_out(request, original_response=None, credentials=None):
     cool_off = get_cool_off(request)
     context = {
         "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "address_limit": settings.AXES_ADDRESS_FAILURE_LIMIT,
         "cooloff_minutes": max(1, round(cool_off.total_seconds() / 60)) if cool_off else None,
     }
     return render(

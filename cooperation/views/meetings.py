@@ -17,6 +17,7 @@ from cooperation.meetings.forms import (
     MeetingCancelForm,
     MeetingCreateForm,
     MeetingDetailsForm,
+    MeetingListFilterForm,
     MeetingRescheduleForm,
     MinutesForm,
     apply_errors,
@@ -57,14 +58,14 @@ def _warn_non_working_day(request, starts_at) -> None:
 def _ics_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, max-age=300"
+    # The feed is a signed-in download in all but name: its token is the credential.
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
 @require_GET
 def meeting_list(request):
-    mechanism = request.GET.get("mechanism", "")
-    mechanism_id = int(mechanism) if mechanism.isdigit() else None
+    mechanism_id = MeetingListFilterForm(request.GET).mechanism_id()
     profile = profile_for(request.user)
     feed_url = request.build_absolute_uri(
         reverse("cooperation:calendar_feed", args=[profile.calendar_token])

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from cooperation.backup import backup_write
+from cooperation.backup import backup_write, private_folder
 
 
 class Command(BaseCommand):
@@ -18,7 +18,13 @@ class Command(BaseCommand):
     def handle(self, *args, path=None, **options):
         if path is None:
             stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-            path = Path(settings.BASE_DIR) / "var" / "backups" / f"chengyi-{stamp}.zip"
+            folder = Path(settings.BASE_DIR) / "var" / "backups"
+            private_folder(folder)  # 0700 even when it existed (or came from a volume)
+            path = folder / f"chengyi-{stamp}.zip"
         manifest = backup_write(path=Path(path))
         total = sum(manifest["counts"].values())
-        self.stdout.write(f"Backed up {total} rows of {len(manifest['counts'])} tables to {path}")
+        how = "encrypted, " if settings.CHENGYI_BACKUP_PASSPHRASE else ""
+        self.stdout.write(
+            f"Backed up {total} rows of {len(manifest['counts'])} tables to {path} "
+            f"({how}readable by its owner only)"
+        )
