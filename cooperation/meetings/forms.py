@@ -10,13 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from cooperation.choices import City
 from cooperation.forms import mark_invalid, textarea
 from cooperation.models import ConsultationMechanism, Organization
-from cooperation.submissions import token_field
 from cooperation.models.meetings import (
     AGENDA_MAX,
     DECISIONS_MAX,
     MINUTES_MAX,
     meeting_date_error,
 )
+from cooperation.submissions import token_field
 
 HOST_CITIES = [(City.CHENGDU.value, City.CHENGDU.label), (City.YIBIN.value, City.YIBIN.label)]
 
