@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from cooperation.api.docs import ApiDocsView
 from cooperation.i18n import language_switch
 from cooperation.views.health import healthz
 
@@ -32,5 +33,8 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    # The REST API (cooperation/api/) and its documentation page.
+    path("api/", include("cooperation.api.urls")),
+    path("api/docs/", ApiDocsView.as_view(), name="api_docs"),
     path("", include("cooperation.urls")),
 ]

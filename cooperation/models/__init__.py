@@ -1,10 +1,13 @@
+from .api import ApiToken
 from .items import Agreement, CooperationItem, Milestone, StatusUpdate
 from .meetings import ConsultationMechanism, Meeting, Notification, Reminder
 from .organizations import Membership, Organization, Profile
 from .sessions import SignedInSession
+from .webhooks import WebhookDelivery, WebhookEvent, WebhookSubscription
 
 __all__ = [
     "Agreement",
+    "ApiToken",
     "ConsultationMechanism",
     "CooperationItem",
     "Meeting",
@@ -16,4 +19,7 @@ __all__ = [
     "Reminder",
     "SignedInSession",
     "StatusUpdate",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
 ]
