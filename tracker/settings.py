@@ -373,6 +373,7 @@ SPECTACULAR_SETTINGS = {
     "English with `Accept-Language: en`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["cooperation.api.permissions.SignedIn"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -37,9 +37,7 @@ def _page(request, form, new_token: str = "", status: int = 200):
         "new_token": new_token,
         "now": timezone.now(),
     }
-    response = render(request, "cooperation/apitoken_list.html", context, status=status)
-    response["Cache-Control"] = "no-store"
-    return response
+    return render(request, "cooperation/apitoken_list.html", context, status=status)
 
 
 @require_GET
