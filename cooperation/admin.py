@@ -278,5 +278,6 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ["title", "user__username"]
     list_select_related = ["user"]
 
+
 # Webhook subscriptions, events and deliveries (cooperation/webhooks/).
 from .webhooks import admin as webhook_admin  # noqa: E402, F401

@@ -59,7 +59,11 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
     def process_view(self, request, view_func, view_args, view_kwargs):
         from .middleware import SESSIONLESS_URL_NAMES
 
-        if is_api(request) or cookie_language(request) or request.resolver_match.url_name in SESSIONLESS_URL_NAMES:
+        if (
+            is_api(request)
+            or cookie_language(request)
+            or request.resolver_match.url_name in SESSIONLESS_URL_NAMES
+        ):
             return None
         language = profile_language(request.user)
         if language:

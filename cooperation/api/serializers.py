@@ -48,7 +48,8 @@ class ItemSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "agreement", "category", "parent", "title_zh", "title_en",
                   "chengdu_lead", "yibin_lead", "co_owners", "status", "health", "progress",
                   "rolled_up_progress", "weight", "start_date", "target_date",
-                  "last_reported_at", "is_overdue", "is_stale", "version", "updated_at"]  # fmt: skip
+                  "last_reported_at", "is_overdue", "is_stale", "version",
+                  "updated_at"]  # fmt: skip
         read_only_fields = fields
 
     @extend_schema_field(serializers.IntegerField(min_value=0, max_value=100))

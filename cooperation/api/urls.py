@@ -22,9 +22,7 @@ urlpatterns = [
         _view(views.AgreementViewSet, **DETAIL),
         name="agreement_detail",
     ),
-    path(
-        "v1/organisations/", _view(views.OrganizationViewSet, **LIST), name="organization_list"
-    ),
+    path("v1/organisations/", _view(views.OrganizationViewSet, **LIST), name="organization_list"),
     path(
         "v1/organisations/<int:pk>/",
         _view(views.OrganizationViewSet, **DETAIL),
@@ -56,7 +54,5 @@ urlpatterns = [
     path("v1/meetings/", _view(views.MeetingViewSet, **LIST), name="meeting_list"),
     path("v1/meetings/<int:pk>/", _view(views.MeetingViewSet, **DETAIL), name="meeting_detail"),
     path("v1/reminders/", _view(views.ReminderViewSet, **LIST), name="reminder_list"),
-    path(
-        "v1/reminders/<int:pk>/", _view(views.ReminderViewSet, **DETAIL), name="reminder_detail"
-    ),
+    path("v1/reminders/<int:pk>/", _view(views.ReminderViewSet, **DETAIL), name="reminder_detail"),
 ]

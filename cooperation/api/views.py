@@ -3,6 +3,7 @@ FilterSet; the one write (a status report) is validated by the web form and save
 same service."""
 
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -13,6 +14,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from cooperation import permissions, selectors
@@ -53,11 +55,21 @@ ITEM_PARAMETERS = [
 ]
 
 
+class TranslatedNotFound:
+    """A missing object answers DRF's translated "Not found." (not the model's English name)."""
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            raise NotFound() from None
+
+
 @extend_schema_view(
     list=extend_schema(responses={200: serializers.AgreementSerializer(many=True), **ERRORS}),
     retrieve=extend_schema(responses={200: serializers.AgreementSerializer, **ERRORS, **NOT_FOUND}),
 )
-class AgreementViewSet(viewsets.ReadOnlyModelViewSet):
+class AgreementViewSet(TranslatedNotFound, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.AgreementSerializer
     queryset = Agreement.objects.prefetch_related("parties").order_by("pk")
 
@@ -78,7 +90,7 @@ class OrganizationFilter(filters.FilterSet):
         responses={200: serializers.OrganizationSerializer, **ERRORS, **NOT_FOUND}
     ),
 )
-class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
+class OrganizationViewSet(TranslatedNotFound, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.OrganizationSerializer
     queryset = Organization.objects.order_by("pk")
     filter_backends = [filters.DjangoFilterBackend]
@@ -91,9 +103,11 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
         parameters=ITEM_PARAMETERS,
         responses={200: serializers.ItemListSerializer(many=True), **ERRORS, **INVALID},
     ),
-    retrieve=extend_schema(responses={200: serializers.ItemDetailSerializer, **ERRORS, **NOT_FOUND}),
+    retrieve=extend_schema(
+        responses={200: serializers.ItemDetailSerializer, **ERRORS, **NOT_FOUND}
+    ),
 )
-class ItemViewSet(viewsets.ReadOnlyModelViewSet):
+class ItemViewSet(TranslatedNotFound, viewsets.ReadOnlyModelViewSet):
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = ItemFilter
 
@@ -117,7 +131,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
         description="Every recorded change of the item and its milestones, newest first.",
         responses={200: serializers.HistoryEntrySerializer(many=True), **ERRORS, **NOT_FOUND},
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], filter_backends=[])
     def history(self, request, pk=None):
         item = self.get_object()
         page = self.paginate_queryset(item_history(item))
@@ -143,7 +157,7 @@ class StatusReportFilter(ItemScopedFilter):
     ),
 )
 class StatusReportViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    TranslatedNotFound, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = serializers.StatusReportSerializer
     filter_backends = [filters.DjangoFilterBackend]
@@ -191,7 +205,9 @@ class StatusReportViewSet(
                 {"detail": stale_message(stale), "code": "stale"}, status=status.HTTP_409_CONFLICT
             )
         except ValidationError as error:
-            body = error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
+            body = (
+                error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
+            )
             return Response(body, status=status.HTTP_400_BAD_REQUEST)
         return Response(
             serializers.StatusReportSerializer(update).data, status=status.HTTP_201_CREATED
@@ -233,7 +249,7 @@ class MilestoneFilter(ItemScopedFilter):
     ),
     retrieve=extend_schema(responses={200: serializers.MilestoneSerializer, **ERRORS, **NOT_FOUND}),
 )
-class MilestoneViewSet(viewsets.ReadOnlyModelViewSet):
+class MilestoneViewSet(TranslatedNotFound, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.MilestoneSerializer
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = MilestoneFilter
@@ -247,7 +263,7 @@ class MilestoneViewSet(viewsets.ReadOnlyModelViewSet):
     list=extend_schema(responses={200: serializers.MeetingSerializer(many=True), **ERRORS}),
     retrieve=extend_schema(responses={200: serializers.MeetingSerializer, **ERRORS, **NOT_FOUND}),
 )
-class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
+class MeetingViewSet(TranslatedNotFound, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.MeetingSerializer
     queryset = Meeting.objects.select_related("mechanism").order_by("starts_at", "pk")
 
@@ -268,7 +284,7 @@ class ReminderFilter(filters.FilterSet):
     ),
     retrieve=extend_schema(responses={200: serializers.ReminderSerializer, **ERRORS, **NOT_FOUND}),
 )
-class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
+class ReminderViewSet(TranslatedNotFound, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.ReminderSerializer
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = ReminderFilter

@@ -50,7 +50,7 @@ def _subscribers(event_type: str) -> list[WebhookSubscription]:
     ]
 
 
-def event_record(*, type: str, obj) -> WebhookEvent | None:  # noqa: A002 - the payload's name
+def event_record(*, type: str, obj) -> WebhookEvent | None:
     """Record that ``type`` happened to ``obj``; one delivery per subscription that wants it."""
     event_type = EVENT_TYPES[type]
     subscribers = _subscribers(type)
