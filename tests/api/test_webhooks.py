@@ -277,8 +277,10 @@ def test_meeting_and_reminder_events(workspace, receiver, subscribe, settings):
     changes.meeting_reschedule(meeting=meeting, starts_at=soon + datetime.timedelta(days=1),
                                user=boss)  # fmt: skip
     changes.meeting_cancel(meeting=meeting, user=boss, reason="台风")
-    past = changes.meeting_create(mechanism=mechanism, starts_at=timezone.now() +
-                                  datetime.timedelta(minutes=1), host_city="yibin", user=boss)  # fmt: skip
+    in_a_minute = timezone.now() + datetime.timedelta(minutes=1)
+    past = changes.meeting_create(
+        mechanism=mechanism, starts_at=in_a_minute, host_city="yibin", user=boss
+    )
     past.starts_at = timezone.now() - datetime.timedelta(hours=1)
     past.save(update_fields=["starts_at"])
     changes.meeting_minutes_record(meeting=past, user=boss, minutes="纪要", decisions="")
