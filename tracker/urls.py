@@ -34,7 +34,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     # The REST API (cooperation/api/) and its documentation page.
-    path("api/", include("cooperation.api.urls")),
     path("api/docs/", ApiDocsView.as_view(), name="api_docs"),
+    path("api/", include("cooperation.api.urls")),
     path("", include("cooperation.urls")),
 ]

@@ -40,8 +40,8 @@ class ItemSerializer(serializers.ModelSerializer):
     co_owners = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     rolled_up_progress = serializers.SerializerMethodField()
     last_reported_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    is_overdue = serializers.BooleanField(read_only=True)
-    is_stale = serializers.BooleanField(read_only=True)
+    is_overdue = serializers.SerializerMethodField()
+    is_stale = serializers.SerializerMethodField()
 
     class Meta:
         model = CooperationItem
@@ -51,6 +51,13 @@ class ItemSerializer(serializers.ModelSerializer):
                   "last_reported_at", "is_overdue", "is_stale", "version",
                   "updated_at"]  # fmt: skip
         read_only_fields = fields
+
+    # SQL's NULL (no target date, no late milestone) is "no" here, as on the web's list.
+    def get_is_overdue(self, item) -> bool:
+        return bool(getattr(item, "is_overdue", False))
+
+    def get_is_stale(self, item) -> bool:
+        return bool(getattr(item, "is_stale", False))
 
     @extend_schema_field(serializers.IntegerField(min_value=0, max_value=100))
     def get_rolled_up_progress(self, item) -> int:

@@ -1,6 +1,6 @@
 """/api/v1/: one path per operation, named <model>_<action> like the web's URLs."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from . import views
@@ -55,4 +55,6 @@ urlpatterns = [
     path("v1/meetings/<int:pk>/", _view(views.MeetingViewSet, **DETAIL), name="meeting_detail"),
     path("v1/reminders/", _view(views.ReminderViewSet, **LIST), name="reminder_list"),
     path("v1/reminders/<int:pk>/", _view(views.ReminderViewSet, **DETAIL), name="reminder_detail"),
+    # Anything else under /api/ answers a JSON 404, not the web's HTML page.
+    re_path(r"^", views.api_not_found, name="not_found"),
 ]

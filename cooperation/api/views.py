@@ -13,7 +13,8 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, status, viewsets
-from rest_framework.decorators import action
+from rest_framework.decorators import action, api_view, authentication_classes
+from rest_framework.decorators import permission_classes as permission_classes_of
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
@@ -34,11 +35,13 @@ from cooperation.services import StaleFormError, StatusReport, status_report_sub
 from . import serializers
 from .permissions import changeable_item
 
+NOT_FOUND = {404: OpenApiResponse(serializers.ErrorSerializer, description="No such object")}
 ERRORS = {
     401: OpenApiResponse(serializers.ErrorSerializer, description="Not signed in"),
     403: OpenApiResponse(serializers.ErrorSerializer, description="Not allowed"),
+    # A list answers 404 for a page past the end; a detail for an unknown id.
+    **NOT_FOUND,
 }
-NOT_FOUND = {404: OpenApiResponse(serializers.ErrorSerializer, description="No such object")}
 INVALID = {400: OpenApiResponse(description="Invalid input: messages by field")}
 
 
@@ -292,3 +295,11 @@ class ReminderViewSet(TranslatedNotFound, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         queryset = Reminder.objects.order_by("due_at", "pk")
         return permissions.restrict_reminders(self.request.user, queryset)
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes_of([])
+def api_not_found(request, *args, **kwargs):
+    raise NotFound()

@@ -37,6 +37,8 @@ EXPECTED_GET = {
     "api:meeting_list": 200,
     "api:meeting_detail": 200,
     "api:reminder_list": 200,
+    # Anything else under /api/: a JSON 404, for anyone.
+    "api:not_found": 404,
     # Sent to the walk's superuser: only supervisors read other people's reminders.
     "api:reminder_detail": {"viewer": 404, "owner": 404, "other": 404, "supervisor": 200},
 }
@@ -53,11 +55,12 @@ def test_every_api_url_as_every_role(api_as, seeded, superuser, role):
     for route in api_routes():
         url = url_of(route, user=superuser)
         response = client.get(url)
-        if role == "anonymous":
+        if role == "anonymous" and route.name != "api:not_found":
             assert response.status_code == 401, url
             assert "身份认证信息未提供。" in response.content.decode(), url
             continue
         expected = 200 if route.name == "api:schema" else EXPECTED_GET[route.name]
+        assert response["Content-Type"].startswith(("application/json", "application/vnd.oai"))
         if isinstance(expected, dict):
             expected = expected[role]
         assert response.status_code == expected, (url, response.content[:300])
