@@ -31,6 +31,7 @@ from cooperation.models import (
     StatusUpdate,
 )
 from cooperation.services import StaleFormError, StatusReport, status_report_submit
+from cooperation.views.items import stale_message
 
 from . import serializers
 from .permissions import changeable_item
@@ -202,8 +203,6 @@ class StatusReportViewSet(
                 expected_version=form.cleaned_data["version"],
             )
         except StaleFormError as stale:
-            from cooperation.views.items import stale_message
-
             return Response(
                 {"detail": stale_message(stale), "code": "stale"}, status=status.HTTP_409_CONFLICT
             )
