@@ -75,6 +75,12 @@ def test_reminders_supervisors_read_all_others_their_own(api_as, seeded, workspa
     assert api_as("supervisor").get(url).status_code == 200
     assert api_as("owner").get(url).status_code == 404
     assert api_as("owner").get(reverse("api:reminder_list")).json()["count"] == 0
+    own = Reminder.objects.create(
+        key="own", kind=reminder.kind, meeting=reminder.meeting,
+        recipient=workspace["users"]["owner"], due_at=reminder.due_at,
+    )  # fmt: skip
+    mine = api_as("owner").get(reverse("api:reminder_list")).json()
+    assert [row["id"] for row in mine["results"]] == [own.pk]
     every = api_as("supervisor").get(reverse("api:reminder_list")).json()["count"]
     assert every == Reminder.objects.count() > 0
 

@@ -54,7 +54,7 @@ def test_a_token_page_refuses_bad_input_with_a_translated_error(client_as, works
     client = client_as("owner")
     response = client.post(reverse("cooperation:apitoken_create"), {"name": "", "days": 400})
     assert response.status_code == 400
-    assert "该字段是必填项。" in response.content.decode()
+    assert "这个字段是必填项。" in response.content.decode()
     assert not ApiToken.objects.exists()
 
 
