@@ -40,10 +40,14 @@ def _page(request, form, new_token: str = "", status: int = 200):
     return render(request, "cooperation/apitoken_list.html", context, status=status)
 
 
+# The new token waits in the session for the one page that shows it (after the redirect).
+NEW_TOKEN = "chengyi_new_api_token"  # noqa: S105 - a session key, not a secret
+
+
 @require_GET
 @never_cache
 def apitoken_list(request):
-    return _page(request, ApiTokenForm())
+    return _page(request, ApiTokenForm(), new_token=request.session.pop(NEW_TOKEN, ""))
 
 
 @require_POST
@@ -58,8 +62,10 @@ def apitoken_create(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            # Shown on this answer only: only the hash is kept.
-            return _page(request, ApiTokenForm(), new_token=raw)
+            # Shown on the next page only (popped there); the database keeps only the hash.
+            request.session[NEW_TOKEN] = raw
+            messages.success(request, _("The token was created. Copy it now."))
+            return redirect("cooperation:apitoken_list")
     return _page(request, form, status=400)
 
 

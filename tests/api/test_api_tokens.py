@@ -25,8 +25,10 @@ def bearer(raw: str, **headers) -> APIClient:
 
 
 def create_on_page(client, name="省级看板", days=90) -> str:
-    response = client.post(reverse("cooperation:apitoken_create"), {"name": name, "days": days})
-    assert response.status_code == 200
+    response = client.post(
+        reverse("cooperation:apitoken_create"), {"name": name, "days": days}, follow=True
+    )
+    assert response.redirect_chain == [(TOKENS, 302)]
     assert "no-store" in response["Cache-Control"]
     match = re.search(r'data-testid="token-value">([^<]+)<', response.content.decode())
     return match.group(1)
