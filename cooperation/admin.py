@@ -277,3 +277,7 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ["title", "user", "created_at", "read_at"]
     search_fields = ["title", "user__username"]
     list_select_related = ["user"]
+
+
+# Webhook subscriptions, events and deliveries (cooperation/webhooks/).
+from .webhooks import admin as webhook_admin  # noqa: E402, F401

@@ -197,7 +197,7 @@ class ItemFilter(django_filters.FilterSet):
     def filter_city(self, queryset, name, value):
         return queryset.filter(Q(chengdu_lead__city=value) | Q(yibin_lead__city=value))
 
-    def filter_organization(self, queryset, name, value):
+    def filter_organization(self, queryset, name, value: int):
         owned = CooperationItem.objects.filter(permissions.ownership_q([value.pk])).values("pk")
         return queryset.filter(pk__in=owned)
 
@@ -205,19 +205,19 @@ class ItemFilter(django_filters.FilterSet):
         """Items implementing the clause or one of its sub-clauses (traceability)."""
         return items_implementing(queryset, value)
 
-    def filter_overdue(self, queryset, name, value):
+    def filter_overdue(self, queryset, name, value: bool):
         return queryset.filter(is_overdue=True)
 
-    def filter_stale(self, queryset, name, value):
+    def filter_stale(self, queryset, name, value: bool):
         days = self.form.cleaned_data.get("stale_days")
         if days is None or days == settings.CHENGYI_STALE_DAYS:
             return queryset.filter(is_stale=True)
         return queryset.filter(selectors.stale_condition(int(days)))
 
-    def filter_never_reported(self, queryset, name, value):
+    def filter_never_reported(self, queryset, name, value: bool):
         return queryset.filter(selectors.never_reported_condition())
 
-    def filter_mine(self, queryset, name, value):
+    def filter_mine(self, queryset, name, value: bool):
         user = getattr(self.request, "user", None)
         org_ids = permissions.organization_ids(user) if user is not None else set()
         return permissions.owned_items(org_ids, queryset)

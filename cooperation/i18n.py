@@ -9,15 +9,33 @@ sign-in on another computer follow it.
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.translation import trans_real
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
+API_PREFIX = "/api/"
 
 
 def cookie_language(request) -> str | None:
     cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
     return cookie if cookie in SUPPORTED else None
+
+
+def is_api(request) -> bool:
+    """The REST API: a program's request says its language in Accept-Language."""
+    return request.path_info.startswith(API_PREFIX)
+
+
+def header_language(request) -> str | None:
+    for code, _quality in trans_real.parse_accept_lang_header(
+        request.headers.get("Accept-Language", "")
+    ):
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return None
 
 
 def profile_language(user) -> str | None:
@@ -33,12 +51,19 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
     """
 
     def process_request(self, request):
+        if is_api(request):
+            self.activate(request, header_language(request) or settings.LANGUAGE_CODE)
+            return
         self.activate(request, cookie_language(request) or settings.LANGUAGE_CODE)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         from .middleware import SESSIONLESS_URL_NAMES
 
-        if cookie_language(request) or request.resolver_match.url_name in SESSIONLESS_URL_NAMES:
+        if (
+            is_api(request)
+            or cookie_language(request)
+            or request.resolver_match.url_name in SESSIONLESS_URL_NAMES
+        ):
             return None
         language = profile_language(request.user)
         if language:

@@ -27,6 +27,8 @@ class LoginRequiredMiddleware:
         match = request.resolver_match
         if match.url_name in PUBLIC_URL_NAMES or match.app_name == "admin":
             return None
+        if match.app_name == "api":
+            return None  # the API authenticates itself (token or session) and answers 401
         if request.path_info.startswith(settings.STATIC_URL):
             return None
         if request.user.is_authenticated:

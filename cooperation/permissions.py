@@ -88,6 +88,15 @@ def restrict_items(user, action: str, queryset: QuerySet | None = None) -> Query
     return owned_items(org_ids, queryset)
 
 
+def restrict_reminders(user, queryset: QuerySet) -> QuerySet:
+    """Reminders ``user`` may read: supervisors all of them, anyone else their own."""
+    if not sees_every_item(user):
+        return queryset.none()
+    if is_supervisor(user):
+        return queryset
+    return queryset.filter(recipient=user)
+
+
 def log_denied(request, what: str) -> None:
     """One security-log record per refused request (the 403 handler calls this too)."""
     if getattr(request, "_chengyi_denial_logged", False):

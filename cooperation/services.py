@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop
 from .choices import Health, Status, is_transition_allowed
 from .models import CooperationItem, Membership, Milestone, Profile, StatusUpdate
 from .models.base import joined
+from .webhooks.events import event_record
 
 User = get_user_model()
 
@@ -91,6 +92,7 @@ def item_update(*, item: CooperationItem, user, reason: str, fields: dict) -> li
         tracked_save(
             locked, user=user, reason=reason, fields={**changed, "version": locked.version + 1}
         )
+        event_record(type="item.changed", obj=locked)
     for field in item._meta.concrete_fields:  # the caller's copy is now what was saved
         setattr(item, field.attname, getattr(locked, field.attname))
     return list(changed)
@@ -221,6 +223,7 @@ def status_report_submit(
                 reason=gettext_noop("Status report"),
                 fields={"version": item.version + 1},
             )
+        event_record(type="report.submitted", obj=update)
     return update
 
 

@@ -59,3 +59,14 @@ def plan_meetings() -> dict:
     result = planning.meetings_plan_all()
     enqueue(plan_reminders)
     return {"created": len(result.created), "moved": len(result.moved)}
+
+
+@shared_task(**RETRY)
+def dispatch_webhooks() -> dict:
+    """Send the due webhook deliveries (cooperation.webhooks.outbox); again while more is due."""
+    from cooperation.webhooks.outbox import webhooks_dispatch_due
+
+    result = webhooks_dispatch_due()
+    if result["more"]:
+        dispatch_webhooks.delay()
+    return result

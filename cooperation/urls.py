@@ -3,7 +3,7 @@ from django.urls import path
 from cooperation.meetings.urls import urlpatterns as meeting_urlpatterns
 
 from . import views
-from .views import agreement, reports
+from .views import agreement, api_tokens, reports
 
 app_name = "cooperation"
 
@@ -43,6 +43,17 @@ urlpatterns = [
         "reports/status-updates.xlsx",
         reports.statusupdate_export,
         name="statusupdate_export",
+    ),
+]
+
+# The profile page's personal API tokens (cooperation/api/).
+urlpatterns += [
+    path("profile/api-tokens/", api_tokens.apitoken_list, name="apitoken_list"),
+    path("profile/api-tokens/new/", api_tokens.apitoken_create, name="apitoken_create"),
+    path(
+        "profile/api-tokens/<int:pk>/revoke/",
+        api_tokens.apitoken_revoke,
+        name="apitoken_revoke",
     ),
 ]
 

@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RegexPattern, RoutePattern
 from django.utils import timezone
 
+from cooperation.api.tokens import api_token_create
 from cooperation.choices import City, Health, ReminderKind, Role, Status
 from cooperation.models import (
     ConsultationMechanism,
@@ -28,6 +29,9 @@ from cooperation.models import (
     Milestone,
     Notification,
     Reminder,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
 )
 from cooperation.services import StatusReport, status_report_submit
 
@@ -91,6 +95,10 @@ PREFIX_MODELS = {
     "organization": "cooperation.Organization",
     "agreement": "cooperation.Agreement",
     "user": "auth.User",
+    "apitoken": "cooperation.ApiToken",
+    "webhooksubscription": "cooperation.WebhookSubscription",
+    "webhookdelivery": "cooperation.WebhookDelivery",
+    "webhookevent": "cooperation.WebhookEvent",
 }
 
 
@@ -120,6 +128,14 @@ def seed_everything(*, user) -> dict:
         due_at=start - datetime.timedelta(days=3),
     )
     Notification.objects.create(user=user, title="walk", reminder=reminder)
+    api_token_create(user=user, name="walk")
+    subscription = WebhookSubscription.objects.create(
+        name="walk", url="http://127.0.0.1:9/", event_types=["item.changed"]
+    )
+    event = WebhookEvent.objects.create(type="item.changed", resource_type="item", resource_id=1)
+    WebhookDelivery.objects.create(
+        key="walk", subscription=subscription, event=event, resource_key="item:1"
+    )
     Group.objects.create(name="walk")
     Membership.objects.get_or_create(
         user=user, organization=item.chengdu_lead, defaults={"role": Role.SUPERVISOR}

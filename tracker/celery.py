@@ -49,6 +49,11 @@ app.conf.beat_schedule = {
         "schedule": _dispatch_every,
         "options": {"expires": max(_dispatch_every - 5, 1)},
     },
+    "dispatch-webhooks": {
+        "task": "cooperation.tasks.dispatch_webhooks",
+        "schedule": _dispatch_every,
+        "options": {"expires": max(_dispatch_every - 5, 1)},
+    },
     "plan-meetings": {
         "task": "cooperation.tasks.plan_meetings",
         "schedule": crontab(hour=2, minute=30),

@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "simple_history",
     "cooperation.axes_app.AxesConfig",  # django-axes, named in both languages
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "cooperation",
 ]
 
@@ -386,6 +389,49 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# --- The REST API (/api/v1/) and outgoing webhooks ---------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "cooperation.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",  # enforces CSRF
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["cooperation.api.permissions.SignedIn"],
+    "DEFAULT_THROTTLE_CLASSES": ["cooperation.api.throttling.PerTokenThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env("CHENGYI_API_RATE", "600/minute")},
+    "DEFAULT_PAGINATION_CLASS": "cooperation.api.pagination.Pages",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Chengyi Tracker API",
+    "DESCRIPTION": "成宜合作项目推进系统 REST API. Errors are translated: Chinese by default, "
+    "English with `Accept-Language: en`.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["cooperation.api.permissions.SignedIn"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ItemStatusEnum": "cooperation.choices.Status",
+        "HealthEnum": "cooperation.choices.Health",
+        "MeetingStateEnum": "cooperation.choices.MeetingState",
+        "ReminderStateEnum": "cooperation.choices.ReminderState",
+        "CityEnum": "cooperation.choices.City",
+    },
+}
+# Personal API tokens expire after this many days unless their owner chooses fewer.
+CHENGYI_API_TOKEN_DAYS = env_int("CHENGYI_API_TOKEN_DAYS", 90)
+# Webhook deliveries: a failed attempt waits RETRY seconds, doubling up to RETRY_MAX; after
+# MAX_ATTEMPTS it is marked failed (shown in the admin, with "send again").
+CHENGYI_WEBHOOK_RETRY_SECONDS = env_int("CHENGYI_WEBHOOK_RETRY_SECONDS", 30)
+CHENGYI_WEBHOOK_RETRY_MAX_SECONDS = env_int("CHENGYI_WEBHOOK_RETRY_MAX_SECONDS", 3600)
+CHENGYI_WEBHOOK_MAX_ATTEMPTS = env_int("CHENGYI_WEBHOOK_MAX_ATTEMPTS", 12)
+CHENGYI_WEBHOOK_LEASE_SECONDS = env_int("CHENGYI_WEBHOOK_LEASE_SECONDS", 300)
+CHENGYI_WEBHOOK_BATCH = env_int("CHENGYI_WEBHOOK_BATCH", 100)
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env("DJANGO_LOG_LEVEL", "INFO")

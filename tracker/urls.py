@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from cooperation.accounts import PasswordChangeView
+from cooperation.api.docs import ApiDocsView
 from cooperation.i18n import language_switch
 from cooperation.views.health import healthz, healthz_detail
 
@@ -34,5 +35,8 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    # The REST API (cooperation/api/) and its documentation page.
+    path("api/docs/", ApiDocsView.as_view(), name="api_docs"),
+    path("api/", include("cooperation.api.urls")),
     path("", include("cooperation.urls")),
 ]

@@ -16,6 +16,7 @@ from cooperation.choices import MeetingState, ReminderKind
 from cooperation.models import ConsultationMechanism, Meeting
 from cooperation.reports.services import meeting_briefing_freeze
 from cooperation.services import tracked_save
+from cooperation.webhooks.events import event_record
 
 from . import reminders
 from .enqueue import dispatch_soon
@@ -43,6 +44,7 @@ def after_move(meeting: Meeting, *, old_start: datetime.datetime, now) -> None:
     )
     reminders.meeting_plan(meeting, now=now)
     dispatch_soon()
+    event_record(type="meeting.rescheduled", obj=meeting)
 
 
 def meeting_create(
@@ -72,6 +74,7 @@ def meeting_create(
         tracked_save(meeting, user=user, reason=gettext_noop("Extra meeting created"))
         reminders.meeting_plan(meeting, now=now)
         dispatch_soon()
+        event_record(type="meeting.planned", obj=meeting)
     return meeting
 
 
@@ -157,6 +160,7 @@ def meeting_cancel(*, meeting: Meeting, user, reason: str) -> Meeting:
         reminders.meeting_pending_cancel(meeting, reason="The meeting was cancelled")
         reminders.notices_plan(meeting, ReminderKind.MEETING_CANCELLED, now=now)
         dispatch_soon()
+        event_record(type="meeting.cancelled", obj=meeting)
     return meeting
 
 
@@ -170,6 +174,7 @@ def meeting_minutes_record(*, meeting: Meeting, user, minutes: str, decisions: s
             raise ValidationError(
                 _("Minutes can be recorded once the meeting has started."), code="not_started"
             )
+        was_held = meeting.state == MeetingState.HELD
         tracked_save(
             meeting,
             user=user,
@@ -182,6 +187,8 @@ def meeting_minutes_record(*, meeting: Meeting, user, minutes: str, decisions: s
         )
         if meeting.minutes:
             reminders.meeting_pending_cancel(meeting, reason="Minutes recorded")
+        if not was_held:
+            event_record(type="meeting.held", obj=meeting)
         # Held: its briefing pack is frozen as it was at the meeting (once; never redone).
         meeting_briefing_freeze(meeting=meeting, user=user)
     return meeting

@@ -28,6 +28,7 @@ from django.utils import timezone
 from cooperation.choices import ReminderState
 from cooperation.models import Notification, Reminder
 from cooperation.services import system_user
+from cooperation.webhooks.events import event_record
 
 logger = logging.getLogger("cooperation.reminders")
 
@@ -126,6 +127,8 @@ def leases_expire(*, now: datetime.datetime | None = None) -> int:
         }
         if _transition(pk, expect=expect, fields=fields, reason="Lease expired"):
             released += 1
+            if final:
+                event_record(type="reminder.failed", obj=Reminder.objects.get(pk=pk))
             logger.warning(
                 "reminder lease expired",
                 extra={"event": "reminder_lease_expired", "reminder": pk, "worker": worker},
@@ -307,7 +310,9 @@ def outcomes_record(outcomes: Outcomes, *, worker: str, user=None) -> dict[int, 
         changes.setdefault(_change_key(fields, reason), []).append(reminder)
         states[reminder.pk] = fields["state"]
     with transaction.atomic(savepoint=False):  # part of the caller's transaction, if any
-        _change(changes, worker=worker, user=user)
+        for reminder in _change(changes, worker=worker, user=user):
+            if states[reminder.pk] == ReminderState.FAILED:
+                event_record(type="reminder.failed", obj=reminder)
         if outcomes.released:
             # Never attempted: the claim is undone, attempt count included. A claim writes no
             # history row, so neither does its undoing.

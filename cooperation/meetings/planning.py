@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop
 from cooperation.choices import MeetingState
 from cooperation.models import ConsultationMechanism, Meeting
 from cooperation.services import system_user, tracked_save
+from cooperation.webhooks.events import event_record
 
 from . import changes, schedule
 
@@ -95,6 +96,7 @@ def _create(mechanism: ConsultationMechanism, slot: schedule.Slot) -> Meeting | 
             tracked_save(
                 meeting, user=system_user(), reason=gettext_noop("Planned from the recurrence rule")
             )
+            event_record(type="meeting.planned", obj=meeting)
     except IntegrityError:
         return None  # a concurrent planner created this meeting number first
     except ValidationError:

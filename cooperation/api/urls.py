@@ -1,0 +1,60 @@
+"""/api/v1/: one path per operation, named <model>_<action> like the web's URLs."""
+
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView
+
+from . import views
+
+app_name = "api"
+
+
+def _view(viewset, **actions):
+    return viewset.as_view(actions)
+
+
+LIST, DETAIL = {"get": "list"}, {"get": "retrieve"}
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("v1/agreements/", _view(views.AgreementViewSet, **LIST), name="agreement_list"),
+    path(
+        "v1/agreements/<int:pk>/",
+        _view(views.AgreementViewSet, **DETAIL),
+        name="agreement_detail",
+    ),
+    path("v1/organisations/", _view(views.OrganizationViewSet, **LIST), name="organization_list"),
+    path(
+        "v1/organisations/<int:pk>/",
+        _view(views.OrganizationViewSet, **DETAIL),
+        name="organization_detail",
+    ),
+    path("v1/items/", _view(views.ItemViewSet, **LIST), name="item_list"),
+    path("v1/items/<int:pk>/", _view(views.ItemViewSet, **DETAIL), name="item_detail"),
+    path(
+        "v1/items/<int:pk>/history/",
+        _view(views.ItemViewSet, get="history"),
+        name="item_history",
+    ),
+    path(
+        "v1/status-reports/",
+        _view(views.StatusReportViewSet, get="list", post="create"),
+        name="statusupdate_list",
+    ),
+    path(
+        "v1/status-reports/<int:pk>/",
+        _view(views.StatusReportViewSet, **DETAIL),
+        name="statusupdate_detail",
+    ),
+    path("v1/milestones/", _view(views.MilestoneViewSet, **LIST), name="milestone_list"),
+    path(
+        "v1/milestones/<int:pk>/",
+        _view(views.MilestoneViewSet, **DETAIL),
+        name="milestone_detail",
+    ),
+    path("v1/meetings/", _view(views.MeetingViewSet, **LIST), name="meeting_list"),
+    path("v1/meetings/<int:pk>/", _view(views.MeetingViewSet, **DETAIL), name="meeting_detail"),
+    path("v1/reminders/", _view(views.ReminderViewSet, **LIST), name="reminder_list"),
+    path("v1/reminders/<int:pk>/", _view(views.ReminderViewSet, **DETAIL), name="reminder_detail"),
+    # Anything else under /api/ answers a JSON 404, not the web's HTML page.
+    re_path(r"^", views.api_not_found, name="not_found"),
+]

@@ -1,0 +1,1 @@
+"""Signed outgoing webhooks: the event registry, the outbox of deliveries, the sender."""
