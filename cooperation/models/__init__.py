@@ -2,15 +2,29 @@ from .items import Agreement, CooperationItem, Milestone, StatusUpdate
 from .meetings import ConsultationMechanism, Meeting, Notification, Reminder
 from .organizations import Membership, Organization, Profile
 from .sessions import SignedInSession
+from .workflow import (
+    Acknowledgement,
+    Comment,
+    CompletionConfirmation,
+    CompletionRequest,
+    Evidence,
+    NotificationPreference,
+)
 
 __all__ = [
+    "Acknowledgement",
     "Agreement",
+    "Comment",
+    "CompletionConfirmation",
+    "CompletionRequest",
     "ConsultationMechanism",
     "CooperationItem",
+    "Evidence",
     "Meeting",
     "Membership",
     "Milestone",
     "Notification",
+    "NotificationPreference",
     "Organization",
     "Profile",
     "Reminder",
