@@ -97,7 +97,7 @@ def snapshot(loop):
 
 
 @pytest.mark.parametrize("role", LOOP_ROLES)
-@pytest.mark.parametrize("name", READ + ["comment_update"])
+@pytest.mark.parametrize("name", [*READ, "comment_update"])
 def test_get_matrix(loop_client, loop, objects, role, name):
     response = loop_client(role).get(url(name, loop, objects))
     if role == "anonymous":
