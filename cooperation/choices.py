@@ -53,6 +53,8 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Coordinator")
     SUPERVISOR = "supervisor", _("Supervisor")
     VIEWER = "viewer", _("Viewer")
+    # A city leader (市领导): reads everything and the reports, receives red supervision slips.
+    LEADER = "leader", _("City leader")
 
 
 # Which status may follow which. A status may always stay as it is (a progress report).
@@ -99,6 +101,7 @@ class ReminderKind(models.TextChoices):
     STALE_ESCALATION = "stale_escalation", _("Stale item escalation")
     MEETING_CANCELLED = "meeting_cancelled", _("Meeting cancelled")
     MEETING_RESCHEDULED = "meeting_rescheduled", _("Meeting rescheduled")
+    SUPERVISION_SLIP = "supervision_slip", _("Supervision slip")
 
 
 class ReminderState(models.TextChoices):

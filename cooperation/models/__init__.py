@@ -2,6 +2,7 @@ from .items import Agreement, CooperationItem, Milestone, StatusUpdate
 from .meetings import ConsultationMechanism, Meeting, Notification, Reminder
 from .organizations import Membership, Organization, Profile
 from .sessions import SignedInSession
+from .supervision import SlipFeedback, SlipNumber, SupervisionSlip
 
 __all__ = [
     "Agreement",
@@ -15,5 +16,8 @@ __all__ = [
     "Profile",
     "Reminder",
     "SignedInSession",
+    "SlipFeedback",
+    "SlipNumber",
     "StatusUpdate",
+    "SupervisionSlip",
 ]
