@@ -129,7 +129,7 @@ class SupervisionSlip(models.Model):
                 ),
             ),
             models.CheckConstraint(
-                condition=Q(state=SlipState.CLOSED, closed_at__isnull=False)
+                condition=(Q(state=SlipState.CLOSED, closed_at__isnull=False) & ~Q(closure=""))
                 | (~Q(state=SlipState.CLOSED) & Q(closed_at__isnull=True, closure="")),
                 name="slip_closed_has_time",
                 violation_error_message=_("A closed slip has a closing time and reason."),
