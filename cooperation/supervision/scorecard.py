@@ -140,9 +140,7 @@ def _reports(period: ScorePeriod) -> QuerySet:
         .annotate(last=Max("reported_at"))
         .values("last")
     )
-    since = ExpressionWrapper(
-        F("reported_at") - F("previous_at"), output_field=DurationField()
-    )
+    since = ExpressionWrapper(F("reported_at") - F("previous_at"), output_field=DurationField())
     return (
         StatusUpdate.objects.filter(reported_at__gte=period.start, reported_at__lt=period.end)
         .annotate(previous_at=Subquery(previous))
@@ -159,7 +157,9 @@ def _reviewed(period: ScorePeriod) -> QuerySet:
     return StatusUpdate.objects.filter(
         reported_at__gte=period.start, reported_at__lt=period.end, reviewed_at__isnull=False
     ).annotate(
-        turnaround=ExpressionWrapper(F("reviewed_at") - F("reported_at"), output_field=DurationField())
+        turnaround=ExpressionWrapper(
+            F("reviewed_at") - F("reported_at"), output_field=DurationField()
+        )
     )
 
 
@@ -167,7 +167,9 @@ def _acknowledgements(period: ScorePeriod) -> QuerySet:
     return Acknowledgement.objects.filter(
         assigned_at__gte=period.start, assigned_at__lt=period.end
     ).annotate(
-        took=ExpressionWrapper(F("acknowledged_at") - F("assigned_at"), output_field=DurationField())
+        took=ExpressionWrapper(
+            F("acknowledged_at") - F("assigned_at"), output_field=DurationField()
+        )
     )
 
 
@@ -296,7 +298,7 @@ def _org_figures(period: ScorePeriod, today: datetime.date, scope: QuerySet) -> 
                 owned[org].add(pk)
     for org, pks in owned.items():
         figures[org]["overdue"] = len(pks)
-    for org, values in figures.items():
+    for values in figures.values():
         for key in AVERAGES:
             values[key] = _days(values.get(key))
     return figures
@@ -371,8 +373,10 @@ def scorecard(*, period: ScorePeriod, user) -> Scorecard:
             key=str(org.pk),
             label=org.short_name,
             city=org.city,
-            values={key: by_org[org.pk].get(key, 0 if key not in AVERAGES else None)
-                    for key, _label in FIGURES},  # fmt: skip
+            values={
+                key: by_org[org.pk].get(key, 0 if key not in AVERAGES else None)
+                for key, _label in FIGURES
+            },
             links={key: rows_url(period, key, org=org.pk) for key, _label in FIGURES},
         )
         for org in orgs
@@ -382,8 +386,10 @@ def scorecard(*, period: ScorePeriod, user) -> Scorecard:
             key=city,
             label=str(City(city).label),
             city=city,
-            values={key: by_city[city].get(key, 0 if key not in AVERAGES else None)
-                    for key, _label in FIGURES},  # fmt: skip
+            values={
+                key: by_city[city].get(key, 0 if key not in AVERAGES else None)
+                for key, _label in FIGURES
+            },
             links={key: rows_url(period, key, city=city) for key, _label in FIGURES},
         )
         for city in (City.CHENGDU, City.YIBIN)
@@ -399,10 +405,7 @@ def figure_rows(*, period: ScorePeriod, figure: str, user, org: int | None, city
     """(kind, queryset) of the rows one figure counts, for the scorecard's row page."""
     today = timezone.localdate()
     scope = permissions.restrict_items(user, "view")
-    if org:
-        who = Q(organization=org)
-    else:
-        who = Q(organization__city=city)
+    who = Q(organization=org) if org else Q(organization__city=city)
     if figure in ("reports", "reports_on_time", "returned"):
         rows = _reports(period).filter(who, item__in=scope).select_related("item", "author")
         if figure == "reports_on_time":
