@@ -28,9 +28,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from cooperation.choices import ReminderKind, Status
+from cooperation.choices import DEFAULT_IMMEDIATE_KINDS, NoticeKind, ReminderKind, Status
 from cooperation.meetings.enqueue import dispatch_soon
-from cooperation.models import CooperationItem, Reminder
+from cooperation.models import CooperationItem, NotificationPreference, Reminder
 from cooperation.models.supervision import (
     NEXT_COLOUR,
     OPEN_STATES,
@@ -171,11 +171,23 @@ def _issue(new: list[SupervisionSlip], *, now, user) -> list[SupervisionSlip]:
 
 
 def _notices_write(slips: list[SupervisionSlip], *, items, now, user) -> None:
-    """One outbox row per slip and recipient (key ``slip:<pk>:u<user>``), due at once."""
+    """One outbox row per slip and recipient (key ``slip:<pk>:u<user>``), due at once, for
+    those who get this colour at once (red by default; blue and yellow when chosen on the
+    profile). The others read their slips in the daily digest (cooperation/workflow)."""
     directory = recipients.SlipDirectory()
+    wanted = {slip.pk: directory.recipients(slip, items[slip.item_id]) for slip in slips}
+    everyone = set().union(*wanted.values()) if wanted else set()
+    chosen = dict(
+        NotificationPreference.objects.filter(user_id__in=everyone).values_list(
+            "user_id", "immediate_kinds"
+        )
+    )
     rows = []
     for slip in slips:
-        for uid in sorted(directory.recipients(slip, items[slip.item_id])):
+        kind = NoticeKind.SLIP_RED if slip.colour == SlipColour.RED else NoticeKind.SLIP
+        for uid in sorted(wanted[slip.pk]):
+            if kind not in chosen.get(uid, DEFAULT_IMMEDIATE_KINDS):
+                continue
             rows.append(
                 Reminder(
                     key=f"slip:{slip.pk}:u{uid}",
@@ -186,9 +198,11 @@ def _notices_write(slips: list[SupervisionSlip], *, items, now, user) -> None:
                     context={"slip": slip.pk, "colour": slip.colour},
                 )
             )
-    created = Reminder.objects.bulk_create(rows, ignore_conflicts=True)
-    # ignore_conflicts leaves pks unset on PostgreSQL's skipped rows: read back the new rows.
-    fresh = list(Reminder.objects.filter(key__in=[r.key for r in created], created_at__gte=now))
+    if not rows:
+        return
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    # The slips are new, so are their keys: every row found was written here.
+    fresh = list(Reminder.objects.filter(key__in=[r.key for r in rows]))
     if fresh:
         Reminder.history.bulk_history_create(
             fresh, default_user=user, default_change_reason="Supervision slip notice planned"
@@ -217,8 +231,8 @@ def slips_run_daily(*, now: datetime.datetime | None = None, user=None) -> RunRe
         escalated, followers = _escalations(still_open, today=today, now=now)
         result.closed += _close(escalated, SlipClosure.ESCALATED, now=now, user=user)
         result.escalated += [s.pk for s in _issue(followers, now=now, user=user)]
-        busy = {(s.item_id, s.colour, s.cause) for s in still_open if s not in escalated}
-        busy |= {(s.item_id, s.colour, s.cause) for s in followers}
+        busy = {(s.item_id, s.cause) for s in still_open if s not in escalated}
+        busy |= {(s.item_id, s.cause) for s in followers}
         new = _new_slips(candidates, busy=busy, today=today, now=now)
         result.issued += [s.pk for s in _issue(new, now=now, user=user)]
     return result
@@ -263,8 +277,8 @@ def _escalations(open_slips, *, today, now):
 
 
 def _new_slips(candidates: list[Candidate], *, busy, today, now) -> list[SupervisionSlip]:
-    """Candidates without a slip for their item, cause and occasion (open or not), and
-    without an open slip of their item, colour and cause (``busy``)."""
+    """Candidates without a slip for their item, cause and occasion (open or closed), and
+    without an open slip of their item and cause in any colour (``busy``: a chain runs)."""
     item_ids = {c.item_id for c in candidates}
     seen = set(
         SupervisionSlip.objects.filter(item_id__in=item_ids).values_list(
@@ -275,7 +289,7 @@ def _new_slips(candidates: list[Candidate], *, busy, today, now) -> list[Supervi
     for c in sorted(set(candidates), key=lambda c: (c.item_id, c.cause)):
         if (c.item_id, c.cause, c.occasion) in seen:
             continue
-        if (c.item_id, FIRST_COLOUR[c.cause], c.cause) in busy:
+        if (c.item_id, c.cause) in busy:
             continue
         seen.add((c.item_id, c.cause, c.occasion))
         new.append(
