@@ -53,6 +53,8 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Coordinator")
     SUPERVISOR = "supervisor", _("Supervisor")
     VIEWER = "viewer", _("Viewer")
+    # A city leader (市领导): reads everything and the reports, receives red supervision slips.
+    LEADER = "leader", _("City leader")
 
 
 # Which status may follow which. A status may always stay as it is (a progress report).
@@ -102,6 +104,7 @@ class ReminderKind(models.TextChoices):
     ACKNOWLEDGEMENT_DUE = "acknowledgement_due", _("Acknowledgement overdue")
     LOOP_NOTICE = "loop_notice", _("Supervision notice")
     DIGEST = "digest", _("Daily digest")
+    SUPERVISION_SLIP = "supervision_slip", _("Supervision slip")
 
 
 class ReminderState(models.TextChoices):

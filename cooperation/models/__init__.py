@@ -2,6 +2,7 @@ from .items import Agreement, CooperationItem, Milestone, StatusUpdate
 from .meetings import ConsultationMechanism, Meeting, Notification, Reminder
 from .organizations import Membership, Organization, Profile
 from .sessions import SignedInSession
+from .supervision import SlipFeedback, SlipNumber, SupervisionSlip
 from .workflow import (
     Acknowledgement,
     Comment,
@@ -29,5 +30,8 @@ __all__ = [
     "Profile",
     "Reminder",
     "SignedInSession",
+    "SlipFeedback",
+    "SlipNumber",
     "StatusUpdate",
+    "SupervisionSlip",
 ]
