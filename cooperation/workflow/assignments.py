@@ -12,7 +12,8 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -78,7 +79,7 @@ def assignment_sync(*, item: CooperationItem, user=None, now=None) -> list[Ackno
                     row, user=user, reason=gettext_noop("No longer lead"), fields={"active": False}
                 )
         for row in created:
-            transaction.on_commit(lambda row=row: _ask(row))
+            _ask(row)  # in the transaction: told only if it happened
     return created
 
 
@@ -105,10 +106,11 @@ def _missing_leads() -> Q:
         )
         return Q(**{f"{field}__isnull": False}) & ~Exists(has_row)
 
+    # A lead that is NULL must not hide a retired row (``x <> NULL`` is never true).
     retired = (
         Acknowledgement.objects.filter(item=OuterRef("pk"), active=True)
-        .exclude(organization=OuterRef("chengdu_lead"))
-        .exclude(organization=OuterRef("yibin_lead"))
+        .exclude(organization=Coalesce(OuterRef("chengdu_lead"), Value(0)))
+        .exclude(organization=Coalesce(OuterRef("yibin_lead"), Value(0)))
     )
     return missing("chengdu_lead") | missing("yibin_lead") | Exists(retired)
 

@@ -66,7 +66,7 @@ def comment_add(*, item, user, body: str, status_update=None) -> Comment:
         tracked_save(comment, user=user, reason=gettext_noop("Comment added"))
         mentioned = [u for u in mentioned_users(body) if u.pk != user.pk]
         comment.mentions.set(mentioned)
-        transaction.on_commit(lambda: _tell(comment, mentioned))
+        _tell(comment, mentioned)  # in the transaction: told only if it happened
     return comment
 
 
@@ -88,7 +88,7 @@ def comment_edit(*, comment: Comment, user, body: str) -> Comment:
         mentioned = [u for u in mentioned_users(body) if u.pk != user.pk]
         row.mentions.set(mentioned)
         new = [u for u in mentioned if u.pk not in before]
-        transaction.on_commit(lambda: _tell(row, new))
+        _tell(row, new)  # in the transaction: told only if it happened
     return row
 
 

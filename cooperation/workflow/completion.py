@@ -69,7 +69,7 @@ def completion_request_create(
                 code="pending",
             ) from error
         raise
-    transaction.on_commit(lambda: _ask(request))
+    _ask(request)  # in the transaction: told only if it happened
     return request
 
 
@@ -138,17 +138,15 @@ def completion_confirm(
         supervisor = is_supervisor(user)
         cities = rules.confirming_cities(user, row) or ({""} if supervisor else set())
         for city in sorted(cities):
-            CompletionConfirmation.objects.create(
-                request=row,
-                city=city,
-                organization_id=rules.lead_ids(item).get(city),
-                user=user,
+            confirmation = CompletionConfirmation(
+                request=row, city=city, organization_id=rules.lead_ids(item).get(city), user=user
             )
+            tracked_save(confirmation, user=user, reason=gettext_noop("Completion confirmed"))
         remaining = set(row.required_cities) - {c.city for c in row.confirmations.all()}
         if remaining and not supervisor:
             return row
         _apply(item, row, user)
-    transaction.on_commit(lambda: _tell_requester(row, confirmed=True))
+        _tell_requester(row, confirmed=True)  # in the transaction: told only if it happened
     return row
 
 
@@ -210,7 +208,7 @@ def completion_refuse(
             reason=gettext_noop("Completion refused"),
             fields={"version": item.version + 1},
         )
-    transaction.on_commit(lambda: _tell_requester(row, confirmed=False))
+        _tell_requester(row, confirmed=False)  # in the transaction: told only if it happened
     return row
 
 

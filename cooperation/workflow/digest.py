@@ -23,6 +23,7 @@ from cooperation.models import (
     Reminder,
     StatusUpdate,
 )
+from cooperation.models.supervision import SlipState, SupervisionSlip
 from cooperation.services import system_user
 
 from . import rules
@@ -39,6 +40,7 @@ class Todo:
     returned: list = field(default_factory=list)
     reports_due: list = field(default_factory=list)
     meetings: list = field(default_factory=list)
+    slips: list = field(default_factory=list)
 
     def sections(self):
         return [
@@ -48,6 +50,7 @@ class Todo:
             (_("Your returned reports to correct"), self.returned),
             (_("Items waiting for a progress report"), self.reports_due),
             (_("Meetings this week"), self.meetings),
+            (_("Supervision slips to answer"), self.slips),
         ]
 
     @property
@@ -68,6 +71,12 @@ def todo_for(user, *, now: datetime.datetime | None = None) -> Todo:
             .filter(organization__in=orgs)
             .select_related("item", "organization")
             .order_by("due_date")[:DIGEST_LIMIT]
+        )
+        todo.slips = list(
+            SupervisionSlip.objects.filter(state=SlipState.OPEN, addressed_to__in=orgs)
+            .select_related("item")
+            .distinct()
+            .order_by("feedback_due")[:DIGEST_LIMIT]
         )
         owned = permissions.owned_items(orgs, CooperationItem.objects.all())
         todo.reports_due = list(

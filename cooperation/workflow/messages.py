@@ -81,6 +81,12 @@ def _digest(reminder: Reminder, now) -> Message:
         rows.append(_row(update.item.code, update.item.title, detail, update))
     for item in todo.reports_due:
         rows.append(_row(item.code, item.title, _("progress report due"), item))
+    for slip in todo.slips:
+        detail = _("%(slip)s: feedback due %(date)s") % {
+            "slip": f"{slip.number} {slip.get_colour_display()}",
+            "date": date_format(slip.feedback_due, "DATE_FORMAT"),
+        }
+        rows.append(_row(slip.item.code, slip.item.title, detail, slip))
     for meeting in todo.meetings:
         rows.append(_row("", str(meeting), when(meeting.starts_at), meeting))
     return Message(

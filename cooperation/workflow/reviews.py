@@ -53,7 +53,7 @@ def report_review(*, update: StatusUpdate, user, accept: bool, reason: str = "")
             },
         )
         if not accept:
-            transaction.on_commit(lambda: _tell_author(row, reason))
+            _tell_author(row, reason)  # in the transaction: told only if it happened
     return row
 
 
