@@ -121,6 +121,9 @@ def test_preferences_page_saves_and_validates(loop, loop_client):
     client = loop_client("other")
     url = reverse("cooperation:notification_preferences")
     page = client.get(url).content.decode()
+    assert "每日催办时间" in page
+    response = client.post(url, {"by_email": "on", "digest_time": "25:00"})
+    assert response.status_code == 200  # a bad time: the form again, nothing saved
     assert not NotificationPreference.objects.filter(user=loop.users["other"]).exists()
     response = client.post(
         url, {"in_app": "on", "digest_time": "07:15", "immediate_kinds": ["slip_red", "mention"]}
