@@ -56,3 +56,18 @@ def preference_update(
         )
     user._chengyi_notification_preference = preference
     return preference
+
+
+def wanting_at_once(user_ids, kind: str) -> set[int]:
+    """Of ``user_ids``, those who want ``kind`` at once by e-mail (defaults for the rest)."""
+    user_ids = set(user_ids)
+    saved = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=user_ids)}
+    default = kind in DEFAULT_IMMEDIATE_KINDS
+
+    def wants(uid: int) -> bool:
+        preference = saved.get(uid)
+        if preference is None:
+            return default
+        return preference.by_email and kind in preference.immediate_kinds
+
+    return {uid for uid in user_ids if wants(uid)}

@@ -28,8 +28,10 @@ def loop_report_submit(
     files=(),
 ) -> StatusUpdate:
     """Raises ValidationError (bad files, rules) or StaleFormError; saves nothing then."""
-    checked = evidence_check(list(files))
     requested = report.status if needs_confirmation(item.status, report.status) else None
+    if requested:
+        services.validate_status_report(item=item, report=report)  # the rules first
+    checked = evidence_check(list(files))
     if requested == Status.COMPLETED and not checked:
         raise ValidationError(
             {"evidence": _("A completion request needs at least one evidence file.")},

@@ -25,11 +25,6 @@ def pdf(name="验收报告.pdf", content=PDF):
     return SimpleUploadedFile(name, content, content_type="application/pdf")
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def loop(workspace, make_user):
     users = dict(workspace["users"])

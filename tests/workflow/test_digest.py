@@ -18,7 +18,7 @@ from cooperation.models import (
 )
 from cooperation.workflow.assignments import acknowledgement_acknowledge
 from cooperation.workflow.comments import comment_add
-from cooperation.workflow.digest import digests_plan
+from cooperation.workflow.digest import digests_plan, todo_for
 from cooperation.workflow.preferences import preference_update
 from cooperation.workflow.reviews import report_review
 from tests.meetings.servers import MailRecorder
@@ -134,3 +134,16 @@ def test_preferences_page_saves_and_validates(loop, loop_client):
     assert (preference.by_email, preference.digest_time) == (False, datetime.time(7, 15))
     assert preference.immediate_kinds == ["mention", "slip_red"]
     assert preference.history.first().history_user == loop.users["other"]
+
+
+def test_by_default_stale_items_come_in_the_digest_not_one_mail_each(loop, time_machine):
+    from cooperation.meetings.reminders import stale_nudges_plan
+
+    time_machine.move_to(today_at(9, 0, days=120))  # every fixture item is stale by then
+    assert stale_nudges_plan(now=timezone.now()) == 0
+    assert not Reminder.objects.filter(kind=ReminderKind.STALE_ITEM).exists()
+    assert digests_plan() >= 1
+    owner = loop.users["owner"]
+    assert Reminder.objects.filter(kind=ReminderKind.DIGEST, recipient=owner).count() == 1
+    due = {item.code for item in todo_for(owner).reports_due}
+    assert "KP-1" in due and len(due) > 1  # cdig's items, listed in one digest
