@@ -148,6 +148,7 @@ class NoticeKind(models.TextChoices):
     REVIEW = "review", _("Reports to review and returned reports")
     COMPLETION = "completion", _("Completion requests to confirm")
     MENTION = "mention", _("Mentions in comments")
+    REPORT_DUE = "report_due", _("Items waiting for a progress report")
     SLIP = "slip", _("Blue and yellow supervision slips")
     SLIP_RED = "slip_red", _("Red supervision slips")
 

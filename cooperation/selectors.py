@@ -186,7 +186,7 @@ def item_detail(*, user, pk: int) -> CooperationItem:
     Raises ``CooperationItem.DoesNotExist`` when the item does not exist or is not visible.
     """
     children = with_attention_flags(item_queryset(user=user)).order_by("sort_order", "code")
-    updates = StatusUpdate.objects.select_related("author", "organization").order_by(
+    updates = StatusUpdate.objects.select_related("author", "organization", "reviewed_by").order_by(
         "-reported_at", "-pk"
     )
     queryset = item_list_queryset(user=user).prefetch_related(

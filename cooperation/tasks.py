@@ -14,6 +14,7 @@ from django.db import InterfaceError, OperationalError
 from cooperation.meetings import outbox, planning, reminders
 from cooperation.meetings.dispatch import reminders_dispatch_due
 from cooperation.supervision.slips import slips_run_daily
+from cooperation.workflow.planning import loop_plan_all
 
 logger = logging.getLogger("cooperation.tasks")
 
@@ -49,6 +50,7 @@ def dispatch_due_reminders(follow_up: bool = False) -> dict:
 @shared_task(**RETRY)
 def plan_reminders() -> int:
     created = reminders.reminders_plan_all()
+    created += loop_plan_all()  # acknowledgements, their reminders, the daily digests
     if created:
         dispatch_due_reminders.delay()
     return created

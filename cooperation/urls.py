@@ -1,6 +1,7 @@
 from django.urls import path
 
 from cooperation.meetings.urls import urlpatterns as meeting_urlpatterns
+from cooperation.workflow.urls import urlpatterns as workflow_urlpatterns
 
 from . import views
 from .views import reports, supervision
@@ -55,3 +56,6 @@ urlpatterns += [
 
 # The consultation calendar, reminders and notifications (cooperation/meetings/).
 urlpatterns += meeting_urlpatterns
+
+# The supervision loop: acknowledgements, reviews, completion, evidence, comments (workflow/).
+urlpatterns += workflow_urlpatterns

@@ -220,6 +220,32 @@ STORAGES = {
     },
 }
 
+# --- Evidence files (佐证材料, cooperation/workflow/evidence.py) -----------------------------
+# Stored outside static files, served only by a view that checks the reader may see the item.
+MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+MEDIA_URL = "/media-not-served/"  # never served directly: evidence goes through its view
+CHENGYI_UPLOAD_MAX_MB = env_int("CHENGYI_UPLOAD_MAX_MB", 20)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # larger uploads spool to a temporary file
+if env("CHENGYI_S3_BUCKET"):
+    # An S3-compatible store (e.g. MinIO) through django-storages: `pip install -e ".[s3]"`.
+    STORAGES["evidence"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("CHENGYI_S3_BUCKET"),
+            "endpoint_url": env("CHENGYI_S3_ENDPOINT_URL") or None,
+            "access_key": env("CHENGYI_S3_ACCESS_KEY") or None,
+            "secret_key": env("CHENGYI_S3_SECRET_KEY") or None,
+            "region_name": env("CHENGYI_S3_REGION") or None,
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+
+# --- The supervision loop (cooperation/workflow/) -------------------------------------------
+# 签收: lead organisations acknowledge an assigned item within this many working days.
+CHENGYI_ACK_WORKING_DAYS = env_int("CHENGYI_ACK_WORKING_DAYS", 3)
+
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND",

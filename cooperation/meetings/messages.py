@@ -382,3 +382,9 @@ def language_of(reminder: Reminder) -> str:
     """The recipient's language (Chinese by default); the site's for the webhook."""
     profile = getattr(reminder.recipient, "profile", None) if reminder.recipient else None
     return (profile.language if profile else None) or settings.LANGUAGE_CODE
+
+
+# The supervision loop's kinds (cooperation/workflow/): composed there, sent by this outbox.
+from cooperation.workflow.messages import COMPOSERS as _LOOP_COMPOSERS  # noqa: E402
+
+COMPOSERS.update(_LOOP_COMPOSERS)
