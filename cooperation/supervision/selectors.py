@@ -84,7 +84,7 @@ def supervision_figures(*, user) -> dict:
                 "url": f"{slip_list}?state=open&colour={colour}",
             }
             for colour in SlipColour.values
-        ],  # fmt: skip
+        ],
         "awaiting_review": {
             "value": pending["awaiting_review"],
             "url": item_list_url(awaiting_review=True),
