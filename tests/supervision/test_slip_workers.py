@@ -105,7 +105,7 @@ def test_two_beats_and_two_workers_issue_each_slip_once(agreement, make_user, sm
         )
         wait_until(lambda: False, 3)  # a few more ticks: nothing may go out twice
     finally:
-        for proc, log in workers:
+        for proc, _log in workers:
             os.killpg(proc.pid, signal.SIGTERM)
         for proc, log in workers:
             proc.wait(30)
@@ -121,7 +121,7 @@ def test_two_beats_and_two_workers_issue_each_slip_once(agreement, make_user, sm
     assert numbers == list(range(1, len(numbers) + 1))
     assert SlipNumber.objects.get(year=today.year).last == len(numbers)
     # Each red slip's notice: to each recipient once (both leaders got every red slip).
-    keys = [key for key in smtp.keys() if key.startswith("slip:")]  # (meeting reminders too)
+    keys = [key for key in smtp.keys() if key.startswith("slip:")]  # noqa: SIM118 (a list)
     assert len(keys) == len(set(keys)) == notices.count()
     assert sorted(keys) == sorted(notices.values_list("key", flat=True))
     leaders = notices.filter(recipient__username__in=["cd_leader", "yb_leader"]).count()
