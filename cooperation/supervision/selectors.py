@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from cooperation import permissions
 from cooperation.choices import CompletionState, ReviewState
-from cooperation.models import CompletionRequest, StatusUpdate
+from cooperation.models import CompletionRequest, CooperationItem, StatusUpdate
 from cooperation.models.supervision import (
     OPEN_STATES,
     SlipColour,
@@ -105,3 +105,27 @@ def slips_to_answer(*, user) -> QuerySet:
         .distinct()
         .order_by("feedback_due", "pk")
     )
+
+
+def pack_supervision(*, item_ids, at, today) -> dict:
+    """A briefing pack's supervision facts for its items (three queries, JSON-ready):
+    lights as computed on ``today`` from the current dates and progress, slips open at
+    ``at`` by colour (exact, from the slips' issue and close times), and items with a
+    report awaiting review or a completion awaiting confirmation (as the pack is made)."""
+    from .lights import Light, with_lights
+
+    items = CooperationItem.objects.filter(pk__in=item_ids).order_by()
+    lights = dict.fromkeys(Light.values, 0)
+    for light, n in with_lights(items, today=today).values_list("light").annotate(n=Count("pk")):
+        lights[light] = n
+    slips = dict.fromkeys(SlipColour.values, 0)
+    open_then = SupervisionSlip.objects.filter(item_id__in=item_ids, issued_at__lte=at).filter(
+        Q(closed_at__isnull=True) | Q(closed_at__gt=at)
+    )
+    for colour, n in open_then.order_by().values_list("colour").annotate(n=Count("pk")):
+        slips[colour] = n
+    pending = items.aggregate(
+        awaiting_review=Count("pk", filter=Q(awaiting_review_condition())),
+        awaiting_confirmation=Count("pk", filter=Q(awaiting_confirmation_condition())),
+    )
+    return {"lights": lights, "slips": slips, **pending}
