@@ -11,6 +11,7 @@ NAV = [
     ("cooperation:item_list", _("Cooperation items"), "/items/"),
     ("cooperation:meeting_list", _("Consultations"), "/meetings/"),
     ("cooperation:todo_list", _("To do"), "/todo/"),
+    ("cooperation:slip_list", _("Supervision slips"), "/slips/"),
     ("cooperation:report_index", _("Reports"), "/reports/"),
 ]
 

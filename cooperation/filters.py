@@ -149,6 +149,10 @@ class ItemFilter(django_filters.FilterSet):
         max_value=3650,
         widget=forms.HiddenInput,
     )
+    awaiting_review = FlagFilter(method="filter_awaiting_review", label=_("Report awaiting review"))
+    awaiting_confirmation = FlagFilter(
+        method="filter_awaiting_confirmation", label=_("Completion awaiting confirmation")
+    )
     mine = FlagFilter(method="filter_mine", label=_("My organisation's items"))
     top = FlagFilter(field_name="parent", lookup_expr="isnull", label=_("Top-level items only"))
     sort = django_filters.ChoiceFilter(
@@ -204,6 +208,16 @@ class ItemFilter(django_filters.FilterSet):
 
     def filter_light(self, queryset, name, value):
         return queryset.filter(light__in=value) if value else queryset
+
+    def filter_awaiting_review(self, queryset, name, value):
+        from .supervision.selectors import awaiting_review_condition
+
+        return queryset.filter(awaiting_review_condition())
+
+    def filter_awaiting_confirmation(self, queryset, name, value):
+        from .supervision.selectors import awaiting_confirmation_condition
+
+        return queryset.filter(awaiting_confirmation_condition())
 
     def filter_stale(self, queryset, name, value):
         days = self.form.cleaned_data.get("stale_days")

@@ -77,7 +77,7 @@ def test_item_csv_applies_the_list_filters(world, leader, client):
         )
     )
     header, body = rows[0], rows[1:]
-    assert len(header) == 20
+    assert len(header) == 21
     assert [row[0] for row in body] == ["K1", "S1", "K1.1"]  # the list's order
     k1 = dict(zip(header, body[0], strict=True))
     assert list(k1.values())[:3] == ["K1", "K1事项", "Item K1"]
@@ -212,6 +212,7 @@ def _rows_from_instances(queryset, absolute_url) -> list[list]:
     from cooperation.models import Organization
     from cooperation.models.base import joined
     from cooperation.reports.exports import yes_no
+    from cooperation.supervision.lights import Light
 
     def label(choices, value):
         return choices(value).label if value in choices.values else value or ""
@@ -245,6 +246,7 @@ def _rows_from_instances(queryset, absolute_url) -> list[list]:
                 item.last_reported_at,
                 yes_no(item.is_overdue),
                 yes_no(item.is_stale),
+                label(Light, item.light),
                 absolute_url(item.get_absolute_url()),
             ]
         )
@@ -286,7 +288,7 @@ def test_item_rows_match_rows_made_from_model_instances(world, superuser, rf, la
     assert by_code["K2"][16] is None  # never reported
     assert by_code["K1.1"][4] == "K1"
     assert by_code["C1"][8].count("简称" if language == "zh-hans" else "-") == 3
-    assert by_code["K1"][19] == "http://testserver" + reverse(
+    assert by_code["K1"][20] == "http://testserver" + reverse(
         "cooperation:item_detail", args=[world["items"]["K1"].pk]
     )
 

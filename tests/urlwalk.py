@@ -28,6 +28,7 @@ from cooperation.models import (
     Milestone,
     Notification,
     Reminder,
+    SupervisionSlip,
 )
 from cooperation.services import StatusReport, status_report_submit
 
@@ -91,6 +92,7 @@ PREFIX_MODELS = {
     "organization": "cooperation.Organization",
     "agreement": "cooperation.Agreement",
     "user": "auth.User",
+    "slip": "cooperation.SupervisionSlip",
     "acknowledgement": "cooperation.Acknowledgement",
     "completion": "cooperation.CompletionRequest",
     "evidence": "cooperation.Evidence",
@@ -139,11 +141,15 @@ def seed_everything(*, user) -> dict:
     )
     AccessLog.objects.create(username="walk", ip_address="10.0.0.1", **request)
     AccessFailureLog.objects.create(username="walk", ip_address="10.0.0.1", **request)
+    slip = SupervisionSlip.objects.create(
+        year=2026, sequence=1, item=item, colour="blue", cause="deadline_near",
+        feedback_due=timezone.localdate(),
+    )  # fmt: skip
+    slip.addressed_to.set([item.chengdu_lead])
     loop = seed_loop(item=item, user=user)
     SEEDED.clear()
-    SEEDED.update(
-        {obj._meta.label: obj for obj in (item, milestone, meeting, mechanism, reminder, *loop)}
-    )
+    objects = (item, milestone, meeting, mechanism, reminder, slip, *loop)
+    SEEDED.update({obj._meta.label: obj for obj in objects})
     return {"item": item, "milestone": milestone, "meeting": meeting}
 
 

@@ -216,7 +216,7 @@ def _answered_late_q(today: datetime.date) -> Q:
 
 
 FIGURES = [
-    ("reports", gettext_lazy("Reports")),
+    ("reports", gettext_lazy("Reports submitted")),
     ("reports_on_time", gettext_lazy("Reports on time")),
     ("returned", gettext_lazy("Returned reports")),
     ("review_days", gettext_lazy("Review turnaround (days)")),
@@ -247,6 +247,10 @@ class Row:
     city: str
     values: dict
     links: dict
+
+    @property
+    def cells(self) -> list[tuple]:
+        return [(self.values[key], self.links[key], key) for key, _label in FIGURES]
 
 
 def _by_org(queryset, org_field: str, **aggregates) -> dict[int, dict]:

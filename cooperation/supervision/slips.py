@@ -224,6 +224,7 @@ def slips_run_daily(*, now: datetime.datetime | None = None, user=None) -> RunRe
         open_slips = list(
             SupervisionSlip.objects.filter(state__in=OPEN_STATES)
             .select_related("item")
+            .only(*OPEN_SLIP_FIELDS)
             .order_by("pk")
         )
         result.closed += _close_resolved(open_slips, lights, holding, now=now, user=user)
@@ -276,15 +277,15 @@ def _escalations(open_slips, *, today, now):
     return late, followers
 
 
+# What closing and escalating read of an open slip (and of its item: the status).
+OPEN_SLIP_FIELDS = ("year", "sequence", "item_id", "item__status", "colour", "cause",
+                    "occasion", "facts", "state", "feedback_due")  # fmt: skip
+
+
 def _new_slips(candidates: list[Candidate], *, busy, today, now) -> list[SupervisionSlip]:
     """Candidates without a slip for their item, cause and occasion (open or closed), and
     without an open slip of their item and cause in any colour (``busy``: a chain runs)."""
-    item_ids = {c.item_id for c in candidates}
-    seen = set(
-        SupervisionSlip.objects.filter(item_id__in=item_ids).values_list(
-            "item_id", "cause", "occasion"
-        )
-    )
+    seen = set(SupervisionSlip.objects.values_list("item_id", "cause", "occasion"))
     new = []
     for c in sorted(set(candidates), key=lambda c: (c.item_id, c.cause)):
         if (c.item_id, c.cause, c.occasion) in seen:
