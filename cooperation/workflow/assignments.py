@@ -64,7 +64,7 @@ def assignment_sync(*, item: CooperationItem, user=None, now=None) -> list[Ackno
                 )
                 try:
                     with transaction.atomic():
-                        tracked_save(row, user=user, reason=gettext_noop("Assigned"))
+                        tracked_save(row, user=user, reason=gettext_noop("Assigned to the lead"))
                 except IntegrityError:
                     continue  # written by a concurrent sync
                 created.append(row)
@@ -138,7 +138,7 @@ def acknowledgement_acknowledge(*, acknowledgement: Acknowledgement, user) -> Ac
         tracked_save(
             row,
             user=user,
-            reason=gettext_noop("Acknowledged"),
+            reason=gettext_noop("Acknowledgement received"),
             fields={"acknowledged_at": timezone.now(), "acknowledged_by": user},
         )
     return row

@@ -2,15 +2,35 @@
 English a shorter path. Every step is what a user clicks; nothing is set behind their back
 except what the 15-minute planning pass does (the beat task, run here as a call)."""
 
+import datetime
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from cooperation.choices import CompletionState, Status
+from cooperation.choices import CompletionState, Role, Status
+from cooperation.meetings.dispatch import reminders_dispatch_due
+from cooperation.meetings.workdays import add_working_days
 from cooperation.models import CompletionRequest, CooperationItem, Milestone
+from cooperation.models.supervision import SlipColour, SupervisionSlip
+from cooperation.services import item_update
+from cooperation.supervision.slips import slips_run_daily
 from cooperation.workflow.planning import loop_plan_all
+from tests.meetings.servers import MailRecorder
 from tests.workflow.conftest import PDF
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def smtp(settings):
+    server = MailRecorder().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_TIMEOUT = 5
+    yield server
+    server.stop()
 
 
 def item_url(live_server, item):
@@ -31,9 +51,23 @@ def submit_report(page, *, progress, narrative, status=None, pdf_path=None, mile
     page.get_by_test_id("submit-report").click()
 
 
-def test_the_whole_loop_in_chinese(page, live_server, login, demo_users, new_context, tmp_path):
+def local_noon(day):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+
+
+def test_the_whole_loop_in_chinese(
+    page, live_server, login, demo_users, make_user, new_context, tmp_path, smtp, time_machine
+):
+    make_user("cd_leader", org="chengdu-gov", role=Role.LEADER, first_name="陈市长")
     item = CooperationItem.objects.get(code="KP-1")
     Milestone.objects.create(item=item, title_zh="完成园区选址", sort_order=1)
+    target = add_working_days(timezone.localdate(), 2)
+    item_update(
+        item=item,
+        user=demo_users["supervisor"],
+        reason="Target date",
+        fields={"target_date": target},
+    )
     loop_plan_all()  # 交办: the planning pass asks both leads to acknowledge
 
     # 签收: the Chengdu lead's coordinator acknowledges.
@@ -72,6 +106,39 @@ def test_the_whole_loop_in_chinese(page, live_server, login, demo_users, new_con
     expect(yibin.get_by_test_id("timeline").locator("li").first).to_contain_text("已通过")
     expect(yibin.get_by_test_id("timeline").locator("li").nth(1)).to_contain_text("已退回")
 
+    # 临近提醒 → 蓝色督办单: the target date is two working days away; the daily run issues
+    # a blue slip to the owning coordinators.
+    run = slips_run_daily()
+    blue = SupervisionSlip.objects.get(item=item, colour=SlipColour.BLUE)
+    assert blue.pk in run.issued
+    page.goto(f"{live_server.url}/slips/{blue.pk}/")
+    expect(page.get_by_test_id("slip-number")).to_contain_text("成宜督")
+    expect(page.get_by_test_id("slip")).to_contain_text("KP-1")
+
+    # 逾期 → 红色督办单 reaches a city leader (e-mail and notification list), at once.
+    time_machine.move_to(local_noon(target + datetime.timedelta(days=1)), tick=True)
+    slips_run_daily()
+    red = SupervisionSlip.objects.get(item=item, colour=SlipColour.RED)
+    reminders_dispatch_due()
+    smtp.wait_for(1)
+    assert any(str(m["To"]).startswith("cd_leader") for m in smtp.messages)
+    leader = new_context().new_page()
+    login(leader, live_server, "cd_leader", next_path="/notifications/")
+    expect(leader.locator("main")).to_contain_text(red.number)
+
+    # 反馈: the Chengdu lead answers the red slip; a supervisor accepts the feedback.
+    page = new_context().new_page()
+    login(page, live_server, "cd_coordinator", next_path=f"/slips/{red.pk}/")
+    page.locator("#id_text").fill("已增派施工力量，预计两周内完成竣工验收")
+    page.get_by_test_id("send-feedback").click()
+    expect(page.locator("main")).to_contain_text("已增派施工力量")
+    supervisor = new_context().new_page()
+    login(supervisor, live_server, "supervisor", next_path=f"/slips/{red.pk}/")
+    with supervisor.expect_navigation():
+        supervisor.get_by_test_id("accept-feedback").click()
+    red.refresh_from_db()
+    assert red.state == "closed"
+
     # 办结报告: completion with a PDF; it waits for the other city (办结待确认).
     page.goto(item_url(live_server, item))
     pdf_path = tmp_path / "竣工验收报告.pdf"
@@ -88,8 +155,9 @@ def test_the_whole_loop_in_chinese(page, live_server, login, demo_users, new_con
     expect(page.get_by_test_id("pending-completion")).to_contain_text("办结待确认")
     assert CooperationItem.objects.get(pk=item.pk).status == Status.IN_PROGRESS
 
+    yibin = new_context().new_page()
+    login(yibin, live_server, "yb_coordinator", next_path="/todo/")
     # 双方确认 → 销号: the Yibin lead opens the request, downloads the evidence, confirms.
-    yibin.goto(f"{live_server.url}/todo/")
     yibin.get_by_test_id("confirmations").get_by_role("link").first.click()
     evidence = yibin.get_by_test_id("completion-evidence").get_by_role("link")
     expect(evidence).to_have_text("竣工验收报告.pdf")
@@ -114,7 +182,7 @@ def test_a_shorter_path_in_english(page, live_server, login, demo_users, new_con
     page.get_by_test_id("language-en").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.get_by_test_id("ack-chengdu").get_by_test_id("acknowledge").click()
-    expect(page.get_by_test_id("ack-chengdu")).to_contain_text("Acknowledged")
+    expect(page.get_by_test_id("ack-chengdu")).to_contain_text("Acknowledgement received")
     pdf_path = tmp_path / "acceptance.pdf"
     pdf_path.write_bytes(PDF)
     page.get_by_test_id("report-button").click()
