@@ -18,7 +18,7 @@ PDF = (
 )
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
-LOOP_ROLES = ("anonymous", "viewer", "owner", "yb_lead", "other", "supervisor")
+LOOP_ROLES = ("anonymous", "viewer", "leader", "owner", "yb_lead", "other", "supervisor")
 
 
 def pdf(name="验收报告.pdf", content=PDF):
@@ -31,6 +31,7 @@ def loop(workspace, make_user):
     users["yb_lead"] = make_user(
         "yb_lead", org="yibin-lingang-etdz", role=Role.COORDINATOR, first_name="李华"
     )
+    users["leader"] = make_user("leader", org="yibin-gov", role=Role.LEADER, first_name="陈市长")
     item = workspace["item"]
     assignment_sync(item=item)
     return SimpleNamespace(item=item, users=users, milestone=workspace["milestone"])

@@ -26,9 +26,10 @@ WRITE = {
     "completion_confirm": {"yb_lead", "supervisor"},
     "completion_refuse": {"yb_lead", "supervisor"},
     "completion_withdraw": {"owner"},
-    "comment_create": {"owner", "yb_lead", "other", "supervisor"},
+    # City leaders may give instructions (批示) in comments; viewers only read.
+    "comment_create": {"leader", "owner", "yb_lead", "other", "supervisor"},
     "comment_update": {"owner"},
-    "notification_preferences": {"viewer", "owner", "yb_lead", "other", "supervisor"},
+    "notification_preferences": {"viewer", "leader", "owner", "yb_lead", "other", "supervisor"},
 }
 
 
