@@ -186,8 +186,8 @@ def comment_create(request, pk):
     item = permissions.restrict_items(request.user, "view").filter(pk=pk).first()
     if item is None:
         raise Http404(_("No such item."))
-    if not may_comment(request.user):
-        _denied(request, f"comment on item {pk}", _("You may not comment."))
+    if not may_comment(request.user, item):
+        _denied(request, f"comment on item {pk}", _("You may not comment on this item."))
     form = CommentForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from cooperation import permissions
-from cooperation.choices import NoticeKind, Role
+from cooperation.choices import NoticeKind
 from cooperation.models import Comment
 from cooperation.models.workflow import COMMENT_MAX_LENGTH
 from cooperation.services import tracked_save
@@ -24,13 +24,17 @@ from .notify import notify
 MENTION = re.compile(r"(?<![\w@])@([\w.+-]+(?:@[\w.-]+)?)")
 
 
-def may_comment(user) -> bool:
-    """Coordinators and supervisors discuss; viewers read."""
+def may_comment(user, item) -> bool:
+    """Supervisors and city leaders on any item; coordinators on the items they may change
+    (their organisations' items); viewers read."""
     if not user.is_authenticated or not user.is_active:
         return False
-    return permissions.is_supervisor(user) or any(
-        m.role != Role.VIEWER for m in permissions.memberships(user)
-    )
+    if permissions.is_supervisor(user) or permissions.is_leader(user):
+        return True
+    can_change = getattr(item, "can_change", None)
+    if can_change is not None:
+        return bool(can_change)
+    return permissions.restrict_items(user, "change").filter(pk=item.pk).exists()
 
 
 def mentioned_users(body: str):
@@ -56,8 +60,8 @@ def _clean(body: str) -> str:
 
 
 def comment_add(*, item, user, body: str, status_update=None) -> Comment:
-    if not may_comment(user):
-        raise PermissionDenied(_("You may not comment."))
+    if not may_comment(user, item):
+        raise PermissionDenied(_("You may not comment on this item."))
     body = _clean(body)
     if status_update is not None and status_update.item_id != item.pk:
         raise ValidationError(_("That report belongs to another item."), code="wrong_item")

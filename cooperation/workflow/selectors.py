@@ -43,7 +43,7 @@ def item_loop(*, item, user, updates: list) -> dict:
         "acknowledgements": acknowledgements,
         "pending_completion": pending,
         "item_comments": comments.get(None, []),
-        "can_comment": may_comment(user),
+        "can_comment": may_comment(user, item),
     }
 
 

@@ -26,8 +26,9 @@ WRITE = {
     "completion_confirm": {"yb_lead", "supervisor"},
     "completion_refuse": {"yb_lead", "supervisor"},
     "completion_withdraw": {"owner"},
-    # City leaders may give instructions (批示) in comments; viewers only read.
-    "comment_create": {"leader", "owner", "yb_lead", "other", "supervisor"},
+    # City leaders may give instructions (批示) in comments; coordinators comment on their
+    # organisations' items; viewers only read.
+    "comment_create": {"leader", "owner", "yb_lead", "supervisor"},
     "comment_update": {"owner"},
     "notification_preferences": {"viewer", "leader", "owner", "yb_lead", "other", "supervisor"},
 }
