@@ -11,6 +11,8 @@ NAV = [
     ("cooperation:item_list", _("Cooperation items"), "/items/"),
     ("cooperation:meeting_list", _("Consultations"), "/meetings/"),
     ("cooperation:agreement_list", _("The agreement"), "/agreements/"),
+    ("cooperation:todo_list", _("To do"), "/todo/"),
+    ("cooperation:slip_list", _("Supervision slips"), "/slips/"),
     ("cooperation:report_index", _("Reports"), "/reports/"),
 ]
 

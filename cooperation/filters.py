@@ -18,6 +18,7 @@ from .agreement.selectors import clause_choices, items_implementing
 from .choices import Category, City, Health, Status
 from .models import Agreement, CooperationItem, Organization
 from .models.base import is_english
+from .supervision import lights
 
 PAGE_SIZE = 50
 
@@ -144,6 +145,12 @@ class ItemFilter(django_filters.FilterSet):
         widget=SELECT,
     )
     overdue = FlagFilter(method="filter_overdue", label=_("Overdue"))
+    light = django_filters.MultipleChoiceFilter(
+        choices=lights.Light.choices,
+        method="filter_light",
+        label=_("Light"),
+        widget=CHECKBOXES,
+    )
     stale = FlagFilter(method="filter_stale", label=_("No update recently"))
     never_reported = FlagFilter(method="filter_never_reported", label=_("Never reported"))
     stale_days = django_filters.NumberFilter(
@@ -152,6 +159,10 @@ class ItemFilter(django_filters.FilterSet):
         min_value=1,
         max_value=3650,
         widget=forms.HiddenInput,
+    )
+    awaiting_review = FlagFilter(method="filter_awaiting_review", label=_("Report awaiting review"))
+    awaiting_confirmation = FlagFilter(
+        method="filter_awaiting_confirmation", label=_("Completion awaiting confirmation")
     )
     mine = FlagFilter(method="filter_mine", label=_("My organisation's items"))
     top = FlagFilter(field_name="parent", lookup_expr="isnull", label=_("Top-level items only"))
@@ -177,6 +188,8 @@ class ItemFilter(django_filters.FilterSet):
             queryset = selectors.with_last_report(queryset)
         if "is_overdue" not in annotations:
             queryset = selectors.with_attention_flags(queryset)
+        if "light" not in annotations:
+            queryset = lights.with_lights(queryset)
         super().__init__(data, queryset, request=request, prefix=prefix)
 
     def filter_queryset(self, queryset):
@@ -207,6 +220,19 @@ class ItemFilter(django_filters.FilterSet):
 
     def filter_overdue(self, queryset, name, value: bool):
         return queryset.filter(is_overdue=True)
+
+    def filter_light(self, queryset, name, value):
+        return queryset.filter(light__in=value) if value else queryset
+
+    def filter_awaiting_review(self, queryset, name, value):
+        from .supervision.selectors import awaiting_review_condition
+
+        return queryset.filter(awaiting_review_condition())
+
+    def filter_awaiting_confirmation(self, queryset, name, value):
+        from .supervision.selectors import awaiting_confirmation_condition
+
+        return queryset.filter(awaiting_confirmation_condition())
 
     def filter_stale(self, queryset, name, value: bool):
         days = self.form.cleaned_data.get("stale_days")

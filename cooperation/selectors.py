@@ -210,10 +210,12 @@ def item_detail(*, user, pk: int) -> CooperationItem:
     Raises ``CooperationItem.DoesNotExist`` when the item does not exist or is not visible.
     """
     children = with_attention_flags(item_queryset(user=user)).order_by("sort_order", "code")
-    updates = StatusUpdate.objects.select_related("author", "organization").order_by(
+    updates = StatusUpdate.objects.select_related("author", "organization", "reviewed_by").order_by(
         "-reported_at", "-pk"
     )
-    queryset = item_list_queryset(user=user).prefetch_related(
+    from .supervision.lights import with_lights  # (lights read this module's rules)
+
+    queryset = with_lights(item_list_queryset(user=user)).prefetch_related(
         "co_owners",
         "responsible_people__memberships__organization",
         Prefetch("milestones", queryset=Milestone.objects.order_by("sort_order", "due_date", "pk")),

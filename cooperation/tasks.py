@@ -14,6 +14,8 @@ from django.db import InterfaceError, OperationalError
 from cooperation.meetings import outbox, planning, reminders
 from cooperation.meetings.dispatch import reminders_dispatch_due
 from cooperation.queue import enqueue
+from cooperation.supervision.slips import slips_run_daily
+from cooperation.workflow.planning import loop_plan_all
 
 logger = logging.getLogger("cooperation.tasks")
 
@@ -49,6 +51,7 @@ def dispatch_due_reminders(follow_up: bool = False) -> dict:
 @shared_task(**RETRY)
 def plan_reminders() -> int:
     created = reminders.reminders_plan_all()
+    created += loop_plan_all()  # acknowledgements, their reminders, the daily digests
     if created:
         enqueue(dispatch_due_reminders)
     return created
@@ -70,3 +73,9 @@ def dispatch_webhooks() -> dict:
     if result["more"]:
         dispatch_webhooks.delay()
     return result
+
+
+@shared_task(**RETRY)
+def issue_supervision_slips() -> dict:
+    """The daily run of supervision slips: close, escalate, issue (cooperation.supervision)."""
+    return slips_run_daily().as_dict()

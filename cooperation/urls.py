@@ -1,9 +1,10 @@
 from django.urls import path
 
 from cooperation.meetings.urls import urlpatterns as meeting_urlpatterns
+from cooperation.workflow.urls import urlpatterns as workflow_urlpatterns
 
 from . import views
-from .views import agreement, api_tokens, reports
+from .views import agreement, api_tokens, reports, supervision
 
 app_name = "cooperation"
 
@@ -57,5 +58,19 @@ urlpatterns += [
     ),
 ]
 
+# Supervision: slips (督办单) and the scorecard (考评) (cooperation/supervision/).
+urlpatterns += [
+    path("slips/", supervision.slip_list, name="slip_list"),
+    path("slips/<int:pk>/", supervision.slip_detail, name="slip_detail"),
+    path("slips/<int:pk>/feedback/", supervision.slip_feedback_create, name="slip_feedback"),
+    path("slips/<int:pk>/review/", supervision.slip_review, name="slip_review"),
+    path("reports/scorecard/", supervision.scorecard, name="scorecard"),
+    path("reports/scorecard.xlsx", supervision.scorecard_xlsx, name="scorecard_xlsx"),
+    path("reports/scorecard/rows/", supervision.scorecard_rows, name="scorecard_rows"),
+]
+
 # The consultation calendar, reminders and notifications (cooperation/meetings/).
 urlpatterns += meeting_urlpatterns
+
+# The supervision loop: acknowledgements, reviews, completion, evidence, comments (workflow/).
+urlpatterns += workflow_urlpatterns

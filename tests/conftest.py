@@ -56,6 +56,12 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path_factory):
+    """Uploaded files (evidence) go to a temporary folder, never into the checkout."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Every test starts with nothing cached (a database rolled back to an earlier state could
     show the same data version as figures an earlier test cached)."""

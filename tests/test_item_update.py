@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -129,10 +130,13 @@ def test_completed_needs_100_and_no_open_milestone(owner, workspace):
     assert "进度必须为 100" in errors["progress"][0]
     assert "完成园区选址" in errors["status"][0]
     assert_nothing_saved(item)
-    # Ticking the last milestone in the same report completes the item.
+    # Ticking the last milestone in the same report, with an evidence file, asks for
+    # completion; the other city confirms it (tests/workflow/test_completion.py).
     data = report(item, status="completed", progress="100", milestones_done=[milestone.pk])
+    data["evidence"] = SimpleUploadedFile("验收.pdf", b"%PDF-1.4\n%%EOF\n")
     assert owner.post(update_url(item), data).status_code == 302
-    assert fresh(item).status == Status.COMPLETED
+    assert fresh(item).status == Status.IN_PROGRESS
+    assert item.completion_requests.get().requested_status == Status.COMPLETED
 
 
 @pytest.mark.parametrize("health", ["at_risk", "off_track"])

@@ -212,6 +212,7 @@ def _rows_from_instances(queryset, absolute_url) -> list[list]:
     from cooperation.models import Organization
     from cooperation.models.base import joined
     from cooperation.reports.exports import yes_no
+    from cooperation.supervision.lights import Light
 
     def label(choices, value):
         return choices(value).label if value in choices.values else value or ""
@@ -251,6 +252,7 @@ def _rows_from_instances(queryset, absolute_url) -> list[list]:
                         key=lambda n: [int(p) for p in n.split(".")],
                     )
                 ),
+                label(Light, item.light),
                 absolute_url(item.get_absolute_url()),
             ]
         )

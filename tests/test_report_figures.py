@@ -133,6 +133,7 @@ def _figures(figures):
     yield figures["stale"]
     yield from figures["status"]
     yield from figures["health"]
+    yield from figures["lights"]
     for row in figures["categories"] + figures["cities"]:
         yield from (value for value in row.values() if hasattr(value, "url"))
 

@@ -29,6 +29,7 @@ from cooperation.models import (
     Milestone,
     Notification,
     Reminder,
+    SupervisionSlip,
     WebhookDelivery,
     WebhookEvent,
     WebhookSubscription,
@@ -99,6 +100,11 @@ PREFIX_MODELS = {
     "webhooksubscription": "cooperation.WebhookSubscription",
     "webhookdelivery": "cooperation.WebhookDelivery",
     "webhookevent": "cooperation.WebhookEvent",
+    "slip": "cooperation.SupervisionSlip",
+    "acknowledgement": "cooperation.Acknowledgement",
+    "completion": "cooperation.CompletionRequest",
+    "evidence": "cooperation.Evidence",
+    "comment": "cooperation.Comment",
 }
 
 
@@ -151,9 +157,37 @@ def seed_everything(*, user) -> dict:
     )
     AccessLog.objects.create(username="walk", ip_address="10.0.0.1", **request)
     AccessFailureLog.objects.create(username="walk", ip_address="10.0.0.1", **request)
+    slip = SupervisionSlip.objects.create(
+        year=2026, sequence=1, item=item, colour="blue", cause="deadline_near",
+        feedback_due=timezone.localdate(),
+    )  # fmt: skip
+    slip.addressed_to.set([item.chengdu_lead])
+    loop = seed_loop(item=item, user=user)
     SEEDED.clear()
-    SEEDED.update({obj._meta.label: obj for obj in (item, milestone, meeting, mechanism, reminder)})
+    objects = (item, milestone, meeting, mechanism, reminder, slip, *loop)
+    SEEDED.update({obj._meta.label: obj for obj in objects})
     return {"item": item, "milestone": milestone, "meeting": meeting}
+
+
+def seed_loop(*, item, user) -> list:
+    """The supervision loop's rows (acknowledgement, completion request with evidence,
+    comment) for the walk."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cooperation.models import Comment
+    from cooperation.workflow.assignments import assignment_sync
+    from cooperation.workflow.reporting import loop_report_submit
+
+    assignment_sync(item=item)
+    update = loop_report_submit(
+        item=item,
+        user=user,
+        report=StatusReport(status=Status.CANCELLED, health=Health.ON_TRACK, progress=10),
+        files=[SimpleUploadedFile("walk.pdf", b"%PDF-1.4\n%%EOF\n")],
+    )
+    request = update.completion_request
+    comment = Comment.objects.create(item=item, author=user, body="walk")
+    return [item.acknowledgements.first(), request, request.evidence.first(), comment]
 
 
 # Objects the walk uses first (they belong together: the milestone is the item's).

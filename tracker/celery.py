@@ -43,6 +43,7 @@ app.steps["worker"].add(Heartbeat)
 # Every tick is cheap and safe to repeat: the work (and what was already sent) is in the
 # database, so a missed tick is caught up by the next and a doubled one sends nothing twice.
 _dispatch_every = float(os.environ.get("CHENGYI_DISPATCH_INTERVAL") or 60)
+_slips_every = float(os.environ.get("CHENGYI_SLIP_INTERVAL") or 0)
 app.conf.beat_schedule = {
     "dispatch-due-reminders": {
         "task": "cooperation.tasks.dispatch_due_reminders",
@@ -57,6 +58,12 @@ app.conf.beat_schedule = {
     "plan-meetings": {
         "task": "cooperation.tasks.plan_meetings",
         "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 3600},
+    },
+    "issue-supervision-slips": {
+        "task": "cooperation.tasks.issue_supervision_slips",
+        # Daily at 08:00 Beijing time; CHENGYI_SLIP_INTERVAL (seconds) instead, for tests.
+        "schedule": _slips_every or crontab(hour=8, minute=0),
         "options": {"expires": 3600},
     },
     "plan-reminders": {

@@ -233,6 +233,32 @@ STORAGES = {
     },
 }
 
+# --- Evidence files (佐证材料, cooperation/workflow/evidence.py) -----------------------------
+# Stored outside static files, served only by a view that checks the reader may see the item.
+MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+MEDIA_URL = "/media-not-served/"  # never served directly: evidence goes through its view
+CHENGYI_UPLOAD_MAX_MB = env_int("CHENGYI_UPLOAD_MAX_MB", 20)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # larger uploads spool to a temporary file
+if env("CHENGYI_S3_BUCKET"):
+    # An S3-compatible store (e.g. MinIO) through django-storages: `pip install -e ".[s3]"`.
+    STORAGES["evidence"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("CHENGYI_S3_BUCKET"),
+            "endpoint_url": env("CHENGYI_S3_ENDPOINT_URL") or None,
+            "access_key": env("CHENGYI_S3_ACCESS_KEY") or None,
+            "secret_key": env("CHENGYI_S3_SECRET_KEY") or None,
+            "region_name": env("CHENGYI_S3_REGION") or None,
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+
+# --- The supervision loop (cooperation/workflow/) -------------------------------------------
+# 签收: lead organisations acknowledge an assigned item within this many working days.
+CHENGYI_ACK_WORKING_DAYS = env_int("CHENGYI_ACK_WORKING_DAYS", 3)
+
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND",
@@ -310,6 +336,11 @@ CHENGYI_SITE_URL = env("CHENGYI_SITE_URL", "http://127.0.0.1:8000" if DEBUG else
 CHENGYI_SYSTEM_USERNAME = "chengyi-system"
 CHENGYI_STALE_DAYS = env_int("CHENGYI_STALE_DAYS", 30)
 CHENGYI_ESCALATION_DAYS = env_int("CHENGYI_ESCALATION_DAYS", 60)
+# Supervision (cooperation/supervision): lights, slips and the scorecard.
+CHENGYI_WARN_WORKING_DAYS = env_int("CHENGYI_WARN_WORKING_DAYS", 3)
+CHENGYI_BEHIND_POINTS = env_int("CHENGYI_BEHIND_POINTS", 15)
+CHENGYI_SLIP_FEEDBACK_WORKING_DAYS = env_int("CHENGYI_SLIP_FEEDBACK_WORKING_DAYS", 3)
+CHENGYI_SLIP_PREFIX = env("CHENGYI_SLIP_PREFIX", "成宜督")
 CHENGYI_REMINDER_MAX_ATTEMPTS = env_int("CHENGYI_REMINDER_MAX_ATTEMPTS", 5)
 CHENGYI_WEBHOOK_URL = env("CHENGYI_WEBHOOK_URL")
 CHENGYI_WEBHOOK_TIMEOUT = env_int("CHENGYI_WEBHOOK_TIMEOUT", 10)

@@ -15,10 +15,11 @@ from django.db.migrations.loader import MigrationLoader
 
 from cooperation.models import CooperationItem
 from cooperation.services import system_user
+from cooperation.supervision.slips import slips_run_daily
 
 from . import calendar, items, meta, people
 
-VERSION = 1  # bump when the generator changes what it makes
+VERSION = 2  # bump when the generator changes what it makes (2: supervision slips)
 REMINDERS_PER_ITEM = 2
 
 
@@ -76,6 +77,9 @@ def build(*, seed: int, count: int, day: datetime.date, log=print) -> dict:
         actor=actor,
         log=log,
     )
+    slips_started = time.perf_counter()
+    slips = slips_run_daily(now=anchor, user=actor)
+    log(f"{len(slips.issued)} supervision slips in {time.perf_counter() - slips_started:.1f} s")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

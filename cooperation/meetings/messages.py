@@ -341,6 +341,12 @@ def _rescheduled(reminder: Reminder, now) -> Message:
     )
 
 
+def _supervision_slip(reminder: Reminder, now) -> Message:
+    from cooperation.supervision.notices import slip_message  # a feature above this one
+
+    return slip_message(reminder, now)
+
+
 COMPOSERS: dict[str, Callable[[Reminder, datetime.datetime], Message]] = {
     ReminderKind.MEETING: _meeting_reminder,
     ReminderKind.STATUS_CALL: _status_call,
@@ -350,6 +356,7 @@ COMPOSERS: dict[str, Callable[[Reminder, datetime.datetime], Message]] = {
     ReminderKind.STALE_ESCALATION: _stale,
     ReminderKind.MEETING_CANCELLED: _cancelled,
     ReminderKind.MEETING_RESCHEDULED: _rescheduled,
+    ReminderKind.SUPERVISION_SLIP: _supervision_slip,
 }
 
 
@@ -377,3 +384,9 @@ def language_of(reminder: Reminder) -> str:
     """The recipient's language (Chinese by default); the site's for the webhook."""
     profile = getattr(reminder.recipient, "profile", None) if reminder.recipient else None
     return (profile.language if profile else None) or settings.LANGUAGE_CODE
+
+
+# The supervision loop's kinds (cooperation/workflow/): composed there, sent by this outbox.
+from cooperation.workflow.messages import COMPOSERS as _LOOP_COMPOSERS  # noqa: E402
+
+COMPOSERS.update(_LOOP_COMPOSERS)

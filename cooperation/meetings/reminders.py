@@ -14,9 +14,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cooperation.choices import Channel, MeetingState, ReminderKind, ReminderState
+from cooperation.choices import Channel, MeetingState, NoticeKind, ReminderKind, ReminderState
 from cooperation.models import ConsultationMechanism, Meeting, Reminder
 from cooperation.services import system_user
+from cooperation.workflow.preferences import wanting_at_once
 
 from . import outbox, recipients
 
@@ -258,6 +259,9 @@ def stale_nudges_plan(*, now) -> int:
         if escalate:
             users |= directory.supervisors_of_owners(owners)
         kind = ReminderKind.STALE_ESCALATION if escalate else ReminderKind.STALE_ITEM
+        # Per-item nudges only for those who want them at once; the others find the item in
+        # their daily digest (cooperation/workflow/digest.py).
+        users = wanting_at_once(users, NoticeKind.REPORT_DUE)
         for uid in sorted(users):
             if (due.item.pk, uid) in recent:
                 continue

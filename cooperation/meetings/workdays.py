@@ -31,3 +31,10 @@ def next_working_day(day: datetime.date) -> WorkingDay:
             return WorkingDay(day, missing)
         day += datetime.timedelta(days=1)
     raise ValueError(f"no working day in the 60 days from {day}")
+
+
+def add_working_days(day: datetime.date, count: int) -> datetime.date:
+    """The ``count``-th working day after ``day`` (``day`` itself not counted)."""
+    for _step in range(count):
+        day = next_working_day(day + datetime.timedelta(days=1)).day
+    return day

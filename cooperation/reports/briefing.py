@@ -17,6 +17,7 @@ from cooperation.choices import Category, Status
 from cooperation.meetings.selectors import previous_meeting, previous_meeting_start
 from cooperation.models import Meeting
 from cooperation.models.base import is_english
+from cooperation.supervision.selectors import pack_supervision
 
 from . import reporting
 from . import states as st
@@ -98,6 +99,9 @@ def briefing_facts(meeting: Meeting, *, user=None) -> dict:
         "items": items,
         "reports": reports,
         "organizations": reporting.org_facts(organizations.values()),
+        "supervision": pack_supervision(
+            item_ids=[fact["id"] for fact in items if fact["in_scope"]], at=at, today=today
+        ),
     }
 
 
@@ -186,6 +190,7 @@ class BriefingPack:
     rows: list
     followups: list
     reporting: list
+    supervision: dict | None = None  # lights, open slips, pending (packs frozen before: None)
 
     # Computed once: the page and the XLSX read them several times over thousands of rows.
     @functools.cached_property
@@ -255,4 +260,5 @@ def present(facts: dict, meeting: Meeting, *, frozen: bool, visible=None) -> Bri
             facts["reports"],
             facts["organizations"],
         ),
+        supervision=facts.get("supervision"),
     )

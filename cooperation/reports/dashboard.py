@@ -33,8 +33,12 @@ from cooperation.models import (
     Milestone,
     Organization,
     StatusUpdate,
+    SupervisionSlip,
 )
+from cooperation.models.workflow import CompletionRequest
 from cooperation.selectors import ROLLUP_RULE
+from cooperation.supervision import lights
+from cooperation.supervision.selectors import supervision_figures
 
 from . import states as st
 from .links import item_list_url
@@ -66,6 +70,7 @@ class Group:
     overdue: bool
     stale: bool
     never_reported: bool
+    light: str
     chengdu_lead_city: str | None
     yibin_lead_city: str | None
     count: int
@@ -85,6 +90,7 @@ def item_groups(*, user, now: datetime.datetime) -> list[Group]:
     queryset = selectors.with_stale_since(
         selectors.with_last_report(permissions.restrict_items(user, "view").order_by())
     )
+    queryset = lights.with_lights(queryset, today=timezone.localdate(now))
     queryset = queryset.annotate(
         overdue=ExpressionWrapper(
             selectors.overdue_condition(timezone.localdate(now)), output_field=BooleanField()
@@ -179,6 +185,10 @@ def _health_is(value):
 
 def _needs_attention(group) -> bool:
     return group.health in ATTENTION
+
+
+def _light_is(value):
+    return lambda g: g.light == value
 
 
 def _is_overdue(group) -> bool:
@@ -293,6 +303,13 @@ def _figures(*, user) -> dict:
             if c != Category.OTHER or any(g.category == c for g in groups)
         ],
         "cities": [_city_row(groups, c) for c in CITIES],
+        "lights": [
+            _count(groups, {"light": v}, _light_is(v), label=lights.Light(v).label, key=v)
+            for v in lights.LIGHT_ORDER
+            if v != lights.Light.NONE
+        ],
+        "lights_rule": lights.rules_text(),
+        "supervision": supervision_figures(user=user),
         "overdue": _count(groups, {"overdue": True}, _is_overdue),
         "overdue_milestone_count": milestone_count,
         "overdue_milestones": milestones,
@@ -313,9 +330,9 @@ def data_version() -> tuple:
     when the cached figures expire.
     """
     models = (CooperationItem, Milestone, StatusUpdate, Meeting, ConsultationMechanism)
-    models += (Organization,)
+    models += (Organization, SupervisionSlip, CompletionRequest)
     tables = [connection.ops.quote_name(m.history.model._meta.db_table) for m in models]
-    # Table names from the models (quoted), no input: one round trip for all six.
+    # Table names from the models (quoted), no input: one round trip for all of them.
     sql = "SELECT " + ", ".join(f"(SELECT MAX(history_id) FROM {t})" for t in tables)  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql)

@@ -20,6 +20,7 @@ from cooperation import selectors
 from cooperation.choices import Category, City, Health, Status
 from cooperation.models import Agreement, Clause, CooperationItem, StatusUpdate
 from cooperation.models.base import joined
+from cooperation.supervision.lights import Light, with_lights
 
 from . import states as st
 from .exports import CHUNK, yes_no
@@ -63,11 +64,12 @@ def item_header() -> list[str]:
         _("Overdue"),
         _("Stale"),
         _("Agreement clauses"),
+        _("Light"),
         _("Link"),
     ]
 
 
-ITEM_WIDTHS = [10, 40, 40, 16, 10, 24, 20, 20, 24, 10, 10, 10, 10, 8, 12, 12, 18, 8, 8, 14, 40]
+ITEM_WIDTHS = [10, 40, 40, 16, 10, 24, 20, 20, 24, 10, 10, 10, 10, 8, 12, 12, 18, 8, 8, 14, 8, 40]
 
 
 class IdList(Aggregate):
@@ -116,6 +118,8 @@ def item_export_queryset(queryset: QuerySet) -> QuerySet:
         queryset = selectors.with_rollup(queryset)
     if "is_overdue" not in queryset.query.annotations:
         queryset = selectors.with_attention_flags(selectors.with_last_report(queryset))
+    if "light" not in queryset.query.annotations:
+        queryset = with_lights(queryset)
     # The latest report by the (item, -reported_at) index: one index entry, not all of them.
     last_report = StatusUpdate.objects.filter(item=OuterRef("pk")).order_by("-reported_at")
     reported = StatusUpdate.objects.filter(item=OuterRef("pk"))
@@ -165,6 +169,7 @@ ITEM_EXPORT_FIELDS = (
     "created_at",
     "is_overdue",
     "clause_numbers",
+    "light",
 )
 
 
@@ -188,6 +193,7 @@ def item_rows(queryset: QuerySet, absolute_url):
     organizations = st.organizations_by_id()
     names = {pk: _name(org) for pk, org in organizations.items()}
     categories, statuses, healths = labels(Category), labels(Status), labels(Health)
+    light_labels = labels(Light)
     yes, no = yes_no(True), yes_no(False)
     separator = joined(["", ""])  # "、" or "; ", as joined() puts between names
     # selectors.is_stale, its cutoff taken once
@@ -221,6 +227,7 @@ def item_rows(queryset: QuerySet, absolute_url):
         created_at,
         is_overdue,
         clause_numbers,
+        light,
     ) in rows.iterator(chunk_size=CHUNK):
         agreement = agreements.get(agreement_id)
         if agreement is None:
@@ -254,6 +261,7 @@ def item_rows(queryset: QuerySet, absolute_url):
             and (last_reported_at or first_recorded_at or created_at) < stale_cutoff
             else no,
             separator.join(clause_order(clause_numbers)),
+            light_labels.get(light, light or ""),
             f"{head}{pk}{tail}",
         ]
 

@@ -4,6 +4,7 @@ Views stay thin: parse input with a form or the FilterSet, call one selector or 
 set a message, redirect.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
@@ -21,8 +22,11 @@ from ..forms import StatusUpdateForm, mark_invalid
 from ..history import item_history
 from ..models import CooperationItem
 from ..models.base import joined
-from ..services import StaleFormError, StatusReport, status_report_submit
+from ..services import StaleFormError, StatusReport
 from ..submissions import ALREADY_SAVED, AlreadySubmitted, submit_once
+from ..workflow import selectors as loop_selectors
+from ..workflow.forms import EvidenceForm
+from ..workflow.reporting import loop_report_submit
 from .helpers import active_filters, changeable_item
 
 HISTORY_PAGE_SIZE = 50
@@ -57,14 +61,16 @@ def _visible_item(request, pk):
 @require_GET
 def item_detail(request, pk):
     item = _visible_item(request, pk)
+    updates = list(item.status_updates.all())
     context = {
         "item": item,
         "tab": "overview",
         "milestones": list(item.milestones.all()),
         "children": list(item.children.all()),
-        "updates": list(item.status_updates.all()),
+        "updates": updates,
         "rollup_rule": selectors.ROLLUP_RULE,
         "clauses": item_clauses(item),
+        **loop_selectors.item_loop(item=item, user=request.user, updates=updates),
     }
     return render(request, "cooperation/item_detail.html", context)
 
@@ -127,17 +133,21 @@ def item_update(request, pk):
         form = StatusUpdateForm(item=item)
         return _render_update(request, item, form)
     form = StatusUpdateForm(request.POST, item=item)
-    if form.is_valid():
+    files = EvidenceForm(request.POST, request.FILES, max_mb=settings.CHENGYI_UPLOAD_MAX_MB)
+    if form.is_valid() and files.is_valid():
         try:
+            # One form, one report (the token); the loop: evidence, the report it corrects,
+            # completion as a request to confirm.
             update = submit_once(
                 token=form.cleaned_data["submission_token"],
                 user=request.user,
                 kind="status_report",
-                action=lambda: status_report_submit(
+                action=lambda: loop_report_submit(
                     item=item,
                     user=request.user,
                     report=_report_from(form),
                     expected_version=form.cleaned_data["version"],
+                    files=files.cleaned_data["evidence"],
                 ),
             )
         except AlreadySubmitted as done:
@@ -146,14 +156,37 @@ def item_update(request, pk):
         except StaleFormError as stale:
             return _render_stale(request, pk, stale)
         except ValidationError as error:
-            form.add_error(None, error)
+            _add_errors(form, files, error)
         else:
-            messages.success(
-                request,
-                _("Your report on %(code)s was saved.") % {"code": item.code},
-            )
+            if hasattr(update, "completion_request"):
+                messages.success(
+                    request,
+                    _(
+                        "Your report on %(code)s was saved. The change of status awaits "
+                        "confirmation by the other side."
+                    )
+                    % {"code": item.code},
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Your report on %(code)s was saved.") % {"code": item.code},
+                )
             return redirect(update.get_absolute_url())
-    return _render_update(request, item, form)
+    return _render_update(request, item, form, files)
+
+
+def _add_errors(form, files, error: ValidationError) -> None:
+    """Evidence problems go to the file field, the rest to the report form."""
+    if hasattr(error, "error_dict") and "evidence" in error.error_dict:
+        for text in error.message_dict.pop("evidence"):
+            files.add_error("evidence", text)
+        rest = {k: v for k, v in error.message_dict.items() if k != "evidence"}
+        if rest:
+            form.add_error(None, ValidationError(rest))
+        form.add_error(None, _("The report was not saved: see the evidence files."))
+        return
+    form.add_error(None, error)
 
 
 def _render_stale(request, pk, stale: StaleFormError):
@@ -167,8 +200,10 @@ def _render_stale(request, pk, stale: StaleFormError):
     return _render_update(request, item, form)
 
 
-def _render_update(request, item, form):
+def _render_update(request, item, form, files=None):
     mark_invalid(form)
+    files = files or EvidenceForm(max_mb=settings.CHENGYI_UPLOAD_MAX_MB)
+    mark_invalid(files)
     latest = item.status_updates.select_related("author", "organization").first()
-    context = {"item": item, "form": form, "latest": latest}
+    context = {"item": item, "form": form, "latest": latest, "files": files}
     return render(request, "cooperation/item_update.html", context)

@@ -10,7 +10,15 @@ import pytest
 from django.core import mail
 from icalendar import Calendar
 
-from cooperation.choices import Health, MeetingState, ReminderKind, ReminderState, Role, Status
+from cooperation.choices import (
+    Health,
+    MeetingState,
+    NoticeKind,
+    ReminderKind,
+    ReminderState,
+    Role,
+    Status,
+)
 from cooperation.meetings import changes, planning, recipients, reminders
 from cooperation.meetings.dispatch import reminders_dispatch_due
 from cooperation.models import (
@@ -18,6 +26,7 @@ from cooperation.models import (
     CooperationItem,
     Meeting,
     Notification,
+    NotificationPreference,
     Reminder,
     StatusUpdate,
 )
@@ -236,6 +245,12 @@ def test_minutes_nudge_three_days_after_a_meeting_without_minutes_to_the_host_si
 def test_stale_items_nudge_coordinators_then_supervisors_at_most_weekly(
     people, time_machine, agreement
 ):
+    # Per-item nudges go to those who want "items waiting for a report" at once (the others
+    # find the items in their daily digest: tests/workflow/test_digest.py).
+    for person in people.values():
+        NotificationPreference.objects.create(
+            user=person, immediate_kinds=[NoticeKind.MEETING, NoticeKind.REPORT_DUE]
+        )
     # The tracker started recording the items on 1 Jan (their first history row).
     CooperationItem.history.update(history_date=local(2026, 1, 1))
     day = local(2026, 1, 30, 9, 0)
