@@ -32,7 +32,12 @@ class SlipFilter(django_filters.FilterSet):
         choices=SlipCause.choices, label=_("Cause"), empty_label=_("All causes"), widget=SELECT
     )
     organization = django_filters.NumberFilter(
-        field_name="addressed_to", label=_("Addressed to"), widget=forms.HiddenInput
+        field_name="addressed_to",
+        label=_("Addressed to"),
+        widget=forms.HiddenInput,
+        min_value=1,
+        max_value=2**31 - 1,
+        decimal_places=0,
     )
     issued_after = django_filters.DateFilter(
         field_name="issued_at", lookup_expr="date__gte", widget=forms.HiddenInput

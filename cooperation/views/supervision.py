@@ -1,5 +1,7 @@
 """Supervision slips and the scorecard. Thin: a selector or one service, a template."""
 
+import re
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -199,7 +201,9 @@ def scorecard_rows(request):
     figure = request.GET.get("figure", "")
     org = request.GET.get("org", "")
     city = request.GET.get("city", "")
-    valid_target = (org.isdigit() and not city) or (city in ("chengdu", "yibin") and not org)
+    valid_target = (re.fullmatch(r"[1-9][0-9]{0,8}", org) and not city) or (
+        city in ("chengdu", "yibin") and not org
+    )
     if (
         period is None
         or figure not in sc.FIGURE_KEYS

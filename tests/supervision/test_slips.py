@@ -295,3 +295,28 @@ def test_two_runs_at_once_issue_each_slip_once_with_gap_free_numbers(people, qui
     assert errors == []
     assert sorted(r["issued"] for r in results) == [0, 4]
     assert sorted(SupervisionSlip.objects.values_list("sequence", flat=True)) == [1, 2, 3, 4]
+
+
+def test_the_notice_reads_in_the_recipients_language_and_lapses_when_closed(
+    people, quiet, time_machine
+):
+    from django.utils import translation
+
+    from cooperation.meetings.messages import NotRelevant, compose
+
+    time_machine.move_to(local(2026, 12, 4, 8, 0), tick=False)
+    open_item("SP-7", target_date=datetime.date(2026, 11, 30))
+    run()
+    slip = SupervisionSlip.objects.get()
+    reminder = Reminder.objects.filter(context__slip=slip.pk).first()
+    with translation.override("zh-hans"):
+        message = compose(reminder)
+    assert message.subject.startswith("红色督办单 成宜督〔2026〕1号")
+    assert "已逾期" in message.lead and message.action_url.endswith(slip.get_absolute_url())
+    with translation.override("en"):
+        assert compose(reminder).subject.startswith("Red slip 成宜督〔2026〕1号")
+    SupervisionSlip.objects.filter(pk=slip.pk).update(
+        state="closed", closure="item_closed", closed_at=local(2026, 12, 4, 9, 0)
+    )
+    with pytest.raises(NotRelevant):
+        compose(Reminder.objects.get(pk=reminder.pk))

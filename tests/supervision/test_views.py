@@ -199,3 +199,48 @@ def test_slip_list_queries_do_not_grow(client, people, quiet, django_assert_num_
     with django_assert_num_queries(len(few)):
         response = client.get(reverse("cooperation:slip_list"))
     assert len(response.context["slips"]) == 43
+
+
+def test_bad_query_strings_are_refused_cleanly(client, people, slip):
+    sign_in(client, people, "supervisor")
+    rows = reverse("cooperation:scorecard_rows")
+    for org in ("99999999999999999999999", "１２", "-1", "abc"):
+        response = client.get(rows, {"period": "2026", "figure": "reports", "org": org})
+        assert response.status_code == 302, org
+    for value in ("99999999999999999999999", "1.5", "x"):
+        response = client.get(reverse("cooperation:slip_list"), {"organization": value})
+        assert response.status_code == 200
+        assert response.context["filter"].form.errors
+
+
+def test_dashboard_and_briefing_show_slips_lights_and_pending(client, people, slip, settings):
+    from cooperation.models import CompletionRequest
+
+    cdig = Organization.objects.get(code="cdig")
+    StatusUpdate.objects.create(
+        item=slip.item, author=people["cd_coord"], organization=cdig, status="in_progress",
+        health="on_track", progress=50, reported_at=local(2026, 12, 3, 9, 0),
+    )  # fmt: skip
+    sign_in(client, people, "leader")
+    response = client.get(reverse("cooperation:dashboard"))
+    figures = response.context["figures"]
+    slips = {f["key"]: f for f in figures["supervision"]["slips"]}
+    assert slips["blue"]["value"] == 1 and slips["red"]["value"] == 0
+    opened = client.get(slips["blue"]["url"])
+    assert [s.pk for s in opened.context["slips"]] == [slip.pk]
+    review = figures["supervision"]["awaiting_review"]
+    assert review["value"] == 1
+    assert [i.code for i in client.get(review["url"]).context["items"]] == ["SP-7"]
+    lights = {f.key: f for f in figures["lights"]}
+    assert lights["yellow"].value >= 1
+    page = response.content.decode()
+    assert 'data-testid="supervision-overview"' in page and "督办单" in page
+    # A new slip shows at once: the cached figures follow the data version.
+    SupervisionSlip.objects.filter(pk=slip.pk).update(colour="red")  # a raw write: no history
+    slip.refresh_from_db()
+    slip.state = "open"
+    slip._change_reason = "test"
+    slip.save()
+    figures = client.get(reverse("cooperation:dashboard")).context["figures"]
+    assert {f["key"]: f["value"] for f in figures["supervision"]["slips"]}["red"] == 1
+    assert CompletionRequest.objects.count() == 0
