@@ -49,7 +49,9 @@ fi
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need_apt+=(fonts-wqy-microhei)
 have docker-compose || need_apt+=(docker-compose)
+# LibreOffice converts the generated Word and Excel files to PDF in the print tests.
+have soffice || need_apt+=(libreoffice-writer libreoffice-calc)
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt_install "${need_apt[@]}"
 fi
-echo "services ready: PostgreSQL, Redis, Chromium, docker-compose"
+echo "services ready: PostgreSQL, Redis, Chromium, docker-compose, LibreOffice"

@@ -13,6 +13,11 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# openpyxl writes with lxml when it is installed (python-docx brings it), and lxml writes
+# every Chinese character as a numeric reference (&#25104;): over twice the bytes. Keep
+# openpyxl on ElementTree, which writes UTF-8 (read when openpyxl is first imported).
+os.environ.setdefault("OPENPYXL_LXML", "False")
+
 
 def env(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
