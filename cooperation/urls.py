@@ -3,7 +3,7 @@ from django.urls import path
 from cooperation.meetings.urls import urlpatterns as meeting_urlpatterns
 
 from . import views
-from .views import reports
+from .views import documents, reports
 
 app_name = "cooperation"
 
@@ -35,6 +35,16 @@ urlpatterns = [
     path("reports/", reports.report_index, name="report_index"),
     path("reports/quarter/", reports.report_period, name="report_period"),
     path("reports/quarter.xlsx", reports.report_period_xlsx, name="report_period_xlsx"),
+    # Official documents (公文) as Word files.
+    path(
+        "meetings/<int:pk>/notice.docx", documents.meeting_notice_docx, name="meeting_notice_docx"
+    ),
+    path(
+        "meetings/<int:pk>/minutes.docx",
+        documents.meeting_minutes_docx,
+        name="meeting_minutes_docx",
+    ),
+    path("reports/circular.docx", documents.report_circular_docx, name="report_circular_docx"),
     path(
         "reports/status-updates.xlsx",
         reports.statusupdate_export,

@@ -283,6 +283,9 @@ CELERY_TASK_ALWAYS_EAGER = False
 CHENGYI_SITE_URL = env("CHENGYI_SITE_URL", "http://127.0.0.1:8000")
 CHENGYI_SYSTEM_USERNAME = "chengyi-system"
 CHENGYI_STALE_DAYS = env_int("CHENGYI_STALE_DAYS", 30)
+# Official documents (cooperation/documents/): the issuing body printed in the red mark, the
+# signature and the imprint of notices, minutes, circulars and supervision slips.
+CHENGYI_DOCUMENT_ISSUER = env("CHENGYI_DOCUMENT_ISSUER", "成宜合作推进办公室")
 CHENGYI_ESCALATION_DAYS = env_int("CHENGYI_ESCALATION_DAYS", 60)
 CHENGYI_REMINDER_MAX_ATTEMPTS = env_int("CHENGYI_REMINDER_MAX_ATTEMPTS", 5)
 CHENGYI_WEBHOOK_URL = env("CHENGYI_WEBHOOK_URL")

@@ -1,3 +1,4 @@
+from .documents import DocumentKind, DocumentNumber
 from .items import Agreement, CooperationItem, Milestone, StatusUpdate
 from .meetings import ConsultationMechanism, Meeting, Notification, Reminder
 from .organizations import Membership, Organization, Profile
@@ -7,6 +8,8 @@ __all__ = [
     "Agreement",
     "ConsultationMechanism",
     "CooperationItem",
+    "DocumentKind",
+    "DocumentNumber",
     "Meeting",
     "Membership",
     "Milestone",

@@ -34,8 +34,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.utils.datetime import to_excel
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.xml import LXML
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -328,7 +328,7 @@ class SheetRows:
         text_cell, cell, letters = self.text_cell, self._cell, self.columns
         wrapped = self.wrapped
         number = first - 1
-        for number, row in enumerate(rows, start=first):  # noqa: B007 (counted after)
+        for number, row in enumerate(rows, start=first):
             values = [text_cell(value) for value in row]
             while len(letters) < len(values):
                 letters.append(get_column_letter(len(letters) + 1))
