@@ -53,6 +53,8 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Coordinator")
     SUPERVISOR = "supervisor", _("Supervisor")
     VIEWER = "viewer", _("Viewer")
+    # A city leader (市领导): reads everything and the reports, receives red supervision slips.
+    LEADER = "leader", _("City leader")
 
 
 # Which status may follow which. A status may always stay as it is (a progress report).
@@ -99,6 +101,10 @@ class ReminderKind(models.TextChoices):
     STALE_ESCALATION = "stale_escalation", _("Stale item escalation")
     MEETING_CANCELLED = "meeting_cancelled", _("Meeting cancelled")
     MEETING_RESCHEDULED = "meeting_rescheduled", _("Meeting rescheduled")
+    ACKNOWLEDGEMENT_DUE = "acknowledgement_due", _("Acknowledgement overdue")
+    LOOP_NOTICE = "loop_notice", _("Supervision notice")
+    DIGEST = "digest", _("Daily digest")
+    SUPERVISION_SLIP = "supervision_slip", _("Supervision slip")
 
 
 class ReminderState(models.TextChoices):
@@ -112,3 +118,39 @@ class ReminderState(models.TextChoices):
 class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     WEBHOOK = "webhook", _("Webhook")
+
+
+# --- The supervision loop (交办 → 签收 → 审核 → 办结 → 销号): cooperation/workflow/ ---------
+
+
+class ReviewState(models.TextChoices):
+    """审核: a status report waits for review, was accepted, or was returned with a reason."""
+
+    PENDING = "pending", _("Awaiting review")
+    ACCEPTED = "accepted", _("Accepted")
+    RETURNED = "returned", _("Returned")
+
+
+class CompletionState(models.TextChoices):
+    """办结 / 销号: a request to complete, cancel or reopen an item, until confirmed."""
+
+    PENDING = "pending", _("Awaiting confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class NoticeKind(models.TextChoices):
+    """What a person can be told about; each kind comes at once or in the daily digest."""
+
+    MEETING = "meeting", _("Meeting reminders and changes")
+    ACKNOWLEDGEMENT = "acknowledgement", _("Items to acknowledge")
+    REVIEW = "review", _("Reports to review and returned reports")
+    COMPLETION = "completion", _("Completion requests to confirm")
+    MENTION = "mention", _("Mentions in comments")
+    SLIP = "slip", _("Blue and yellow supervision slips")
+    SLIP_RED = "slip_red", _("Red supervision slips")
+
+
+# The kinds that come at once unless a person chooses otherwise: what came at once before.
+DEFAULT_IMMEDIATE_KINDS = (NoticeKind.MEETING.value, NoticeKind.SLIP_RED.value)

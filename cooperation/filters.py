@@ -17,6 +17,7 @@ from . import permissions, selectors
 from .choices import Category, City, Health, Status
 from .models import Agreement, CooperationItem, Organization
 from .models.base import is_english
+from .supervision import lights
 
 PAGE_SIZE = 50
 
@@ -134,6 +135,12 @@ class ItemFilter(django_filters.FilterSet):
         choices=Health.choices, label=_("Health"), widget=CHECKBOXES, distinct=False
     )
     overdue = FlagFilter(method="filter_overdue", label=_("Overdue"))
+    light = django_filters.MultipleChoiceFilter(
+        choices=lights.Light.choices,
+        method="filter_light",
+        label=_("Light"),
+        widget=CHECKBOXES,
+    )
     stale = FlagFilter(method="filter_stale", label=_("No update recently"))
     stale_days = django_filters.NumberFilter(
         method="filter_nothing",
@@ -166,6 +173,8 @@ class ItemFilter(django_filters.FilterSet):
             queryset = selectors.with_last_report(queryset)
         if "is_overdue" not in annotations:
             queryset = selectors.with_attention_flags(queryset)
+        if "light" not in annotations:
+            queryset = lights.with_lights(queryset)
         super().__init__(data, queryset, request=request, prefix=prefix)
 
     def filter_queryset(self, queryset):
@@ -192,6 +201,9 @@ class ItemFilter(django_filters.FilterSet):
 
     def filter_overdue(self, queryset, name, value):
         return queryset.filter(is_overdue=True)
+
+    def filter_light(self, queryset, name, value):
+        return queryset.filter(light__in=value) if value else queryset
 
     def filter_stale(self, queryset, name, value):
         days = self.form.cleaned_data.get("stale_days")

@@ -42,9 +42,16 @@ def is_supervisor(user) -> bool:
     return user.is_superuser or any(m.role == Role.SUPERVISOR for m in memberships(user))
 
 
+def is_leader(user) -> bool:
+    """A city leader (role ``leader`` at an organisation of the city): reads the reports."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return any(m.role == Role.LEADER for m in memberships(user))
+
+
 def can_view_reports(user) -> bool:
     return user.is_authenticated and (
-        is_supervisor(user) or user.has_perm("cooperation.view_reports")
+        is_supervisor(user) or is_leader(user) or user.has_perm("cooperation.view_reports")
     )
 
 

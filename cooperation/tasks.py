@@ -13,6 +13,7 @@ from django.db import InterfaceError, OperationalError
 
 from cooperation.meetings import outbox, planning, reminders
 from cooperation.meetings.dispatch import reminders_dispatch_due
+from cooperation.supervision.slips import slips_run_daily
 
 logger = logging.getLogger("cooperation.tasks")
 
@@ -58,3 +59,9 @@ def plan_meetings() -> dict:
     result = planning.meetings_plan_all()
     plan_reminders.delay()
     return {"created": len(result.created), "moved": len(result.moved)}
+
+
+@shared_task(**RETRY)
+def issue_supervision_slips() -> dict:
+    """The daily run of supervision slips: close, escalate, issue (cooperation.supervision)."""
+    return slips_run_daily().as_dict()

@@ -26,6 +26,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=2, minute=30),
         "options": {"expires": 3600},
     },
+    "issue-supervision-slips": {
+        "task": "cooperation.tasks.issue_supervision_slips",
+        "schedule": crontab(hour=8, minute=0),
+        "options": {"expires": 3600},
+    },
     "plan-reminders": {
         "task": "cooperation.tasks.plan_reminders",
         "schedule": crontab(minute="*/15"),

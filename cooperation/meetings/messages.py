@@ -339,6 +339,12 @@ def _rescheduled(reminder: Reminder, now) -> Message:
     )
 
 
+def _supervision_slip(reminder: Reminder, now) -> Message:
+    from cooperation.supervision.notices import slip_message  # a feature above this one
+
+    return slip_message(reminder, now)
+
+
 COMPOSERS: dict[str, Callable[[Reminder, datetime.datetime], Message]] = {
     ReminderKind.MEETING: _meeting_reminder,
     ReminderKind.STATUS_CALL: _status_call,
@@ -348,6 +354,7 @@ COMPOSERS: dict[str, Callable[[Reminder, datetime.datetime], Message]] = {
     ReminderKind.STALE_ESCALATION: _stale,
     ReminderKind.MEETING_CANCELLED: _cancelled,
     ReminderKind.MEETING_RESCHEDULED: _rescheduled,
+    ReminderKind.SUPERVISION_SLIP: _supervision_slip,
 }
 
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cooperation.choices import Category, DatePrecision, Health, Status
+from cooperation.choices import Category, DatePrecision, Health, ReviewState, Status
 
 from .base import BilingualMixin, HistoricalRecords
 from .organizations import Organization
@@ -261,6 +261,28 @@ class StatusUpdate(models.Model):
     risks = models.TextField(_("risks and blockers"), blank=True)
     next_steps = models.TextField(_("next steps"), blank=True)
     reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
+    # 审核 (cooperation/workflow/reviews.py): pending until accepted or returned with a reason.
+    review_state = models.CharField(
+        _("review"), max_length=16, choices=ReviewState.choices, default=ReviewState.PENDING
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    return_reason = models.TextField(_("reason for returning"), blank=True)
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        verbose_name=_("corrects the returned report"),
+    )
 
     history = HistoricalRecords()
 
@@ -273,12 +295,18 @@ class StatusUpdate(models.Model):
             models.Index(fields=["item", "-reported_at"]),
             models.Index(fields=["organization", "reported_at"]),
             models.Index(fields=["reported_at"]),
+            models.Index(fields=["review_state", "item"]),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(progress__gte=0) & Q(progress__lte=100),
                 name="update_progress_0_100",
                 violation_error_message=_("Progress must be between 0 and 100."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(review_state=ReviewState.RETURNED) | ~Q(return_reason=""),
+                name="update_return_has_reason",
+                violation_error_message=_("A returned report needs a reason."),
             ),
         ]
 

@@ -258,9 +258,13 @@ class Reminder(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(meeting__isnull=False) | Q(item__isnull=False),
+                condition=Q(meeting__isnull=False)
+                | Q(item__isnull=False)
+                | Q(kind=ReminderKind.DIGEST),
                 name="reminder_has_subject",
-                violation_error_message=_("A reminder is about a meeting or an item."),
+                violation_error_message=_(
+                    "A reminder is about a meeting or an item (a daily digest excepted)."
+                ),
             )
         ]
 

@@ -22,7 +22,7 @@ DEMO_ACCOUNTS = [
         False,
     ),
     ("supervisor", "王建国", "chengdu-gov", Role.SUPERVISOR, False),
-    ("leader", "陈立", "yibin-gov", Role.VIEWER, False),
+    ("leader", "陈立", "yibin-gov", Role.LEADER, False),
 ]
 
 

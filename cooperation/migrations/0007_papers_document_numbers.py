@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cooperation', '0004_merge_0003_signed_in_sessions_0003_verbose_names'),
+        ('cooperation', '0006_slips_supervision'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

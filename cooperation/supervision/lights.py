@@ -1,0 +1,178 @@
+"""Deadline lights (亮灯): computed from dates and progress, never typed.
+
+- **red**: an open item past its target date, or with a milestone past due and not done
+  (the item list's own ``overdue`` rule);
+- **yellow**: its target date or an open milestone falls within CHENGYI_WARN_WORKING_DAYS
+  mainland working days (``deadline_near``), or its progress is more than
+  CHENGYI_BEHIND_POINTS points below the time-elapsed line (序时进度, ``behind``);
+- **green**: anything else open; completed and cancelled items have no light.
+
+Everything is one set of annotations on an item queryset, so the item list, its filter,
+the exports and the dashboard's grouped counts read the same rule from the database.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextChoices,
+    Value,
+    When,
+)
+from django.db.models.functions import Greatest, Least
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cooperation import selectors
+from cooperation.meetings.workdays import is_working_day
+from cooperation.models import Milestone
+
+
+class Light(TextChoices):
+    GREEN = "green", _("Green")
+    YELLOW = "yellow", _("Yellow")
+    RED = "red", _("Red")
+    NONE = "none", _("No light (closed)")
+
+
+LIGHT_ORDER = [Light.RED, Light.YELLOW, Light.GREEN, Light.NONE]
+
+RULES = _(
+    "Lights are computed every day from the dates, never typed. Red: the target date or a "
+    "milestone's due date has passed. Yellow: the target date or a milestone falls within "
+    "%(days)s working days, or progress is more than %(points)s points behind the "
+    "time-elapsed line (序时进度: the share of the time between start and target dates that "
+    "has passed). Green: otherwise. Completed and cancelled items have no light."
+)
+
+
+def rules_text() -> str:
+    return RULES % {
+        "days": settings.CHENGYI_WARN_WORKING_DAYS,
+        "points": settings.CHENGYI_BEHIND_POINTS,
+    }
+
+
+def add_working_days(day: datetime.date, count: int) -> datetime.date:
+    """The ``count``-th mainland working day after ``day`` (``day`` itself for 0)."""
+    for _step in range(count):
+        day += datetime.timedelta(days=1)
+        while not is_working_day(day)[0]:
+            day += datetime.timedelta(days=1)
+    return day
+
+
+def warn_until(today: datetime.date) -> datetime.date:
+    """The last day a deadline can fall on and turn an item yellow."""
+    return add_working_days(today, settings.CHENGYI_WARN_WORKING_DAYS)
+
+
+class DaysBetween(Func):
+    """``end - start`` in whole days, for two date expressions (PostgreSQL and SQLite)."""
+
+    arity = 2
+    output_field = IntegerField()
+
+    def as_sql(self, compiler, connection, **extra):
+        end, start = self.source_expressions
+        end_sql, end_params = compiler.compile(end)
+        start_sql, start_params = compiler.compile(start)
+        if connection.vendor == "postgresql":
+            sql = f"(({end_sql})::date - ({start_sql})::date)"
+        else:
+            sql = f"CAST(julianday({end_sql}) - julianday({start_sql}) AS INTEGER)"
+        return sql, (*end_params, *start_params)
+
+
+def schedule_line(today: datetime.date):
+    """序时进度: 0–100, the share of start → target that has passed by ``today`` (else NULL)."""
+    total = DaysBetween(F("target_date"), F("start_date"))
+    elapsed = DaysBetween(Value(today, output_field=DateField()), F("start_date"))
+    share = ExpressionWrapper(elapsed * Value(100.0) / total, output_field=FloatField())
+    return Case(
+        When(
+            Q(start_date__isnull=False, target_date__gt=F("start_date")),
+            then=Least(Greatest(share, Value(0.0)), Value(100.0)),
+        ),
+        default=None,
+        output_field=FloatField(),
+    )
+
+
+def deadline_near_condition(today: datetime.date, until: datetime.date) -> Q:
+    near_milestone = Milestone.objects.filter(
+        item=OuterRef("pk"), done_date__isnull=True, due_date__gte=today, due_date__lte=until
+    )
+    return ~Q(status__in=selectors.CLOSED_STATUSES) & (
+        Q(target_date__gte=today, target_date__lte=until) | Exists(near_milestone)
+    )
+
+
+def with_lights(queryset: QuerySet, *, today: datetime.date | None = None) -> QuerySet:
+    """Annotate ``schedule_line``, ``is_overdue``, ``deadline_near``, ``behind`` and ``light``.
+
+    Progress is the rolled-up progress (annotated here when missing), as the list shows it.
+    """
+    today = today or timezone.localdate()
+    if "rolled_up_progress" not in queryset.query.annotations:
+        queryset = selectors.with_rollup(queryset)
+    if "is_overdue" not in queryset.query.annotations:
+        queryset = queryset.annotate(
+            is_overdue=ExpressionWrapper(
+                selectors.overdue_condition(today), output_field=BooleanField()
+            )
+        )
+    points = settings.CHENGYI_BEHIND_POINTS
+    queryset = queryset.annotate(
+        schedule_line=schedule_line(today),
+        deadline_near=ExpressionWrapper(
+            deadline_near_condition(today, warn_until(today)), output_field=BooleanField()
+        ),
+    )
+    queryset = queryset.annotate(
+        behind=ExpressionWrapper(
+            ~Q(status__in=selectors.CLOSED_STATUSES)
+            & Q(schedule_line__gt=F("rolled_up_progress") + Value(float(points))),
+            output_field=BooleanField(),
+        )
+    )
+    return queryset.annotate(
+        light=Case(
+            When(status__in=selectors.CLOSED_STATUSES, then=Value(Light.NONE.value)),
+            When(is_overdue=True, then=Value(Light.RED.value)),
+            When(Q(deadline_near=True) | Q(behind=True), then=Value(Light.YELLOW.value)),
+            default=Value(Light.GREEN.value),
+            output_field=CharField(),
+        )
+    )
+
+
+def light_reasons(item) -> list[str]:
+    """Why an annotated item has its light, in words (for the item page and the list)."""
+    reasons = []
+    if getattr(item, "is_overdue", False):
+        reasons.append(str(_("overdue")))
+    if getattr(item, "deadline_near", False):
+        reasons.append(
+            str(_("deadline within %(days)s working days"))
+            % {"days": settings.CHENGYI_WARN_WORKING_DAYS}
+        )
+    if getattr(item, "behind", False):
+        reasons.append(
+            str(_("progress %(progress)s%% against a time line of %(line)s%%"))
+            % {"progress": round(item.rolled_up_progress), "line": round(item.schedule_line)}
+        )
+    return reasons
