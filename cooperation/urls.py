@@ -45,6 +45,7 @@ urlpatterns = [
         name="meeting_minutes_docx",
     ),
     path("reports/circular.docx", documents.report_circular_docx, name="report_circular_docx"),
+    path("slips/<int:pk>/slip.docx", documents.slip_docx, name="slip_docx"),
     path(
         "reports/status-updates.xlsx",
         reports.statusupdate_export,

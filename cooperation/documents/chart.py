@@ -62,6 +62,7 @@ def cjk_font() -> str:
 def bar_chart(labels: list[str], values: list[int], colors: list[str], title: str) -> bytes:
     """A PNG of one bar per label, each with its value on top (150 × 80 mm at 200 dpi)."""
     family = cjk_font()
+    labels = [str(label) for label in labels]  # lazy translations would look like arrays
     figure = Figure(figsize=(150 / 25.4, 80 / 25.4), dpi=200)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()

@@ -25,8 +25,12 @@ def issuer() -> str:
 
 
 def person(user) -> str:
+    """A person's name: a Chinese one family name first, without a space (李华)."""
     if user is None:
         return ""
+    first, last = user.first_name.strip(), user.last_name.strip()
+    if any(ord(char) >= 0x2E80 for char in first + last):
+        return last + first
     return user.get_full_name() or user.get_username()
 
 

@@ -1,4 +1,5 @@
-"""Official documents (公文) as Word files: meeting notices, minutes drafts, circulars.
+"""Official documents (公文) as Word files: meeting notices, minutes drafts, circulars and
+supervision slips.
 
 Report readers only (leaders, supervisors, superusers), as the other reports. The first
 download of a document gives it its number (成宜办〔2026〕3号); later downloads keep it.
@@ -11,7 +12,8 @@ from django.utils.translation import gettext as _
 from cooperation.documents.circular import circular
 from cooperation.documents.common import docx_response
 from cooperation.documents.meetings import meeting_minutes, meeting_notice
-from cooperation.models import Meeting
+from cooperation.documents.slips import slip_document
+from cooperation.models import Meeting, SupervisionSlip
 from cooperation.reports.forms import REPORT_KINDS
 
 from .reports import _period_form, reports_required
@@ -50,3 +52,10 @@ def report_circular_docx(request):
     period = form.cleaned_data["period"]
     content, _number = circular(period=period, user=request.user)
     return docx_response(content, f"circular-{period.key}.docx")
+
+
+@reports_required
+def slip_docx(request, pk):
+    slip = get_object_or_404(SupervisionSlip.objects.select_related("item"), pk=pk)
+    content, _number = slip_document(slip=slip)
+    return docx_response(content, f"supervision-slip-{slip.year}-{slip.sequence}.docx")
