@@ -28,6 +28,7 @@ from cooperation.models import (
     Milestone,
     Notification,
     Reminder,
+    SupervisionSlip,
 )
 from cooperation.services import StatusReport, status_report_submit
 
@@ -91,6 +92,7 @@ PREFIX_MODELS = {
     "organization": "cooperation.Organization",
     "agreement": "cooperation.Agreement",
     "user": "auth.User",
+    "slip": "cooperation.SupervisionSlip",
 }
 
 
@@ -120,6 +122,15 @@ def seed_everything(*, user) -> dict:
         due_at=start - datetime.timedelta(days=3),
     )
     Notification.objects.create(user=user, title="walk", reminder=reminder)
+    slip = SupervisionSlip.objects.create(
+        year=start.year,
+        sequence=1,
+        item=item,
+        colour="blue",
+        cause="deadline_near",
+        feedback_due=start.date(),
+    )
+    slip.addressed_to.set([item.chengdu_lead])
     Group.objects.create(name="walk")
     Membership.objects.get_or_create(
         user=user, organization=item.chengdu_lead, defaults={"role": Role.SUPERVISOR}
@@ -136,7 +147,9 @@ def seed_everything(*, user) -> dict:
     AccessLog.objects.create(username="walk", ip_address="10.0.0.1", **request)
     AccessFailureLog.objects.create(username="walk", ip_address="10.0.0.1", **request)
     SEEDED.clear()
-    SEEDED.update({obj._meta.label: obj for obj in (item, milestone, meeting, mechanism, reminder)})
+    SEEDED.update(
+        {obj._meta.label: obj for obj in (item, milestone, meeting, mechanism, reminder, slip)}
+    )
     return {"item": item, "milestone": milestone, "meeting": meeting}
 
 
