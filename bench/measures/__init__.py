@@ -1,3 +1,12 @@
 """Every measurement, registered by importing its module."""
 
-from . import concurrency, exports, history, queries, reminders, scale, timing  # noqa: F401
+from . import (  # noqa: F401
+    concurrency,
+    documents,
+    exports,
+    history,
+    queries,
+    reminders,
+    scale,
+    timing,
+)

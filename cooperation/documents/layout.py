@@ -1,7 +1,7 @@
 """The GB/T 9704-2012 page (《党政机关公文格式》) as far as a Word file can express it.
 
 A4; margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm (a text area of 156 × 225 mm);
-a document grid of 22 lines of 28 characters; title in 2号 (22 pt) 小标宋体, body in 3号
+a document grid of 22 lines, 28 characters a line; title in 2号 (22 pt) 小标宋体, body in 3号
 (16 pt) 仿宋_GB2312, first-level headings in 黑体, second-level in 楷体_GB2312; a red
 issuing-body mark and a red rule under the document number; page numbers in 4号 (14 pt)
 宋体 as "— 1 —", on the right of odd pages and the left of even ones, one character in.
@@ -42,8 +42,12 @@ LINES, CHARACTERS = 22, 28
 # 225 mm / 22 lines = 28.97 pt a line; Word's templates for 公文 use 579 twips (28.95 pt).
 LINE_PITCH_TWIPS = 579
 LINE = Pt(LINE_PITCH_TWIPS / 20)
-# 156 mm / 28 = 15.79 pt a character: 16 pt characters condensed by 0.21 pt, in 4096ths.
-CHAR_SPACE = round((TEXT_WIDTH_MM / 25.4 * 72 / CHARACTERS - 16) * 4096)
+# 156 mm / 28 = 15.79 pt a character. A character grid ("linesAndChars") of that pitch is
+# what Word's templates use, but LibreOffice puts a 16 pt character that does not fit one
+# cell into two (14 characters a line). So the grid holds lines only, and the body text is
+# condensed by 0.25 pt (in twentieths of a point): 28 × 15.75 pt = 441 pt fit in 442.2 pt,
+# in Word and LibreOffice alike.
+CONDENSE_TWENTIETHS = -5
 INDENT = Pt(32)  # two characters
 
 
@@ -95,8 +99,7 @@ class OfficialDocument:
         for old in sect_pr.findall(qn("w:docGrid")):
             sect_pr.remove(old)
         grid = parse_xml(
-            f'<w:docGrid {nsdecls("w")} w:type="linesAndChars" '
-            f'w:linePitch="{LINE_PITCH_TWIPS}" w:charSpace="{CHAR_SPACE}"/>'
+            f'<w:docGrid {nsdecls("w")} w:type="lines" w:linePitch="{LINE_PITCH_TWIPS}"/>'
         )
         sect_pr.append(grid)
         self.doc.settings.odd_and_even_pages_header_footer = True
@@ -104,7 +107,9 @@ class OfficialDocument:
     def _styles(self) -> None:
         normal = self.doc.styles["Normal"]
         normal.font.size = BODY_SIZE
-        _fonts(normal.element.get_or_add_rPr(), BODY_FONT)
+        rpr = normal.element.get_or_add_rPr()
+        _fonts(rpr, BODY_FONT)
+        rpr.append(parse_xml(f'<w:spacing {nsdecls("w")} w:val="{CONDENSE_TWENTIETHS}"/>'))
         paragraph = normal.paragraph_format
         paragraph.line_spacing_rule = WD_LINE_SPACING.EXACTLY
         paragraph.line_spacing = LINE
@@ -169,7 +174,9 @@ class OfficialDocument:
         paragraph = self.paragraph(indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
         paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
         paragraph.paragraph_format.space_after = Pt(14)
-        set_run(paragraph.add_run(text), font=TITLE_FONT, size=MARK_SIZE, color=RED)
+        # As large as 36 pt while the mark fits on one line of the text area.
+        fit = Pt(min(MARK_SIZE.pt, int(TEXT_WIDTH_MM / 25.4 * 72 / max(len(text), 1)) - 1))
+        set_run(paragraph.add_run(text), font=TITLE_FONT, size=fit, color=RED)
         self.blank()
 
     def number_and_rule(self, number: str, *, red=True) -> None:

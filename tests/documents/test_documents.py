@@ -50,7 +50,7 @@ def assert_official_layout(document, *, title=True) -> None:
     for side, mm in (("top", 37), ("bottom", 35), ("left", 28), ("right", 26)):
         assert abs(getattr(section, f"{side}_margin") - Mm(mm)) < Mm(0.1), side
     grid = section._sectPr.find(qn("w:docGrid"))
-    assert grid.get(qn("w:type")) == "linesAndChars" and grid.get(qn("w:linePitch")) == "579"
+    assert grid.get(qn("w:type")) == "lines" and grid.get(qn("w:linePitch")) == "579"
     normal = document.styles["Normal"]
     assert normal.font.size.pt == 16  # 3号
     fonts = normal.element.rPr.find(qn("w:rFonts"))
