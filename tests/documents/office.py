@@ -12,6 +12,7 @@ A4 = (595.3, 841.9)  # points
 def to_pdf(content: bytes, suffix: str, tmp_path: Path) -> PdfReader:
     """Convert with Debian's LibreOffice (headless, its own profile, so runs never share one).
     A missing soffice fails the test: scripts/ensure_services.sh installs it."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     source = tmp_path / f"document{suffix}"
     source.write_bytes(content)
     profile = tmp_path / "lo-profile"
