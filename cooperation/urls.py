@@ -46,6 +46,12 @@ urlpatterns = [
     ),
     path("reports/circular.docx", documents.report_circular_docx, name="report_circular_docx"),
     path("slips/<int:pk>/slip.docx", documents.slip_docx, name="slip_docx"),
+    path("documents/<int:pk>/", documents.documentjob_detail, name="documentjob_detail"),
+    path(
+        "documents/<int:pk>/download.docx",
+        documents.documentjob_download,
+        name="documentjob_download",
+    ),
     path(
         "reports/status-updates.xlsx",
         reports.statusupdate_export,

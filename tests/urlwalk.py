@@ -23,6 +23,7 @@ from cooperation.choices import City, Health, ReminderKind, Role, Status
 from cooperation.models import (
     ConsultationMechanism,
     CooperationItem,
+    DocumentJob,
     Meeting,
     Membership,
     Milestone,
@@ -93,6 +94,7 @@ PREFIX_MODELS = {
     "agreement": "cooperation.Agreement",
     "user": "auth.User",
     "slip": "cooperation.SupervisionSlip",
+    "documentjob": "cooperation.DocumentJob",
 }
 
 
@@ -131,6 +133,9 @@ def seed_everything(*, user) -> dict:
         feedback_due=start.date(),
     )
     slip.addressed_to.set([item.chengdu_lead])
+    job = DocumentJob.objects.create(
+        kind="circular", subject="period:2026", requested_by=user, state="done", content=b"x"
+    )
     Group.objects.create(name="walk")
     Membership.objects.get_or_create(
         user=user, organization=item.chengdu_lead, defaults={"role": Role.SUPERVISOR}
@@ -148,7 +153,7 @@ def seed_everything(*, user) -> dict:
     AccessFailureLog.objects.create(username="walk", ip_address="10.0.0.1", **request)
     SEEDED.clear()
     SEEDED.update(
-        {obj._meta.label: obj for obj in (item, milestone, meeting, mechanism, reminder, slip)}
+        {obj._meta.label: obj for obj in (item, milestone, meeting, mechanism, reminder, slip, job)}
     )
     return {"item": item, "milestone": milestone, "meeting": meeting}
 

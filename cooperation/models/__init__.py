@@ -1,4 +1,4 @@
-from .documents import DocumentKind, DocumentNumber
+from .documents import DocumentJob, DocumentKind, DocumentNumber, JobState
 from .items import Agreement, CooperationItem, Milestone, StatusUpdate
 from .meetings import ConsultationMechanism, Meeting, Notification, Reminder
 from .organizations import Membership, Organization, Profile
@@ -21,9 +21,11 @@ __all__ = [
     "CompletionRequest",
     "ConsultationMechanism",
     "CooperationItem",
+    "DocumentJob",
     "DocumentKind",
     "DocumentNumber",
     "Evidence",
+    "JobState",
     "Meeting",
     "Membership",
     "Milestone",

@@ -53,3 +53,48 @@ class DocumentNumber(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}〔{self.year}〕{self.serial}号"
+
+
+class JobState(models.TextChoices):
+    PENDING = "pending", _("Being prepared")
+    RUNNING = "running", _("Being prepared")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class DocumentJob(models.Model):
+    """A document too large to make during a page view (the circular of thousands of items):
+    asked for by a user, made once by a worker, downloaded by that user."""
+
+    kind = models.CharField(_("kind"), max_length=32, choices=DocumentKind.choices)
+    subject = models.CharField(_("subject"), max_length=64)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=JobState.choices, default=JobState.PENDING
+    )
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    content = models.BinaryField(_("content"), null=True, blank=True, editable=False)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("document being prepared")
+        verbose_name_plural = _("documents being prepared")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject", "requested_by"],
+                condition=models.Q(state__in=["pending", "running"]),
+                name="document_job_one_pending",
+                violation_error_message=_("This document is already being prepared."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.subject}"

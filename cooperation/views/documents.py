@@ -6,14 +6,15 @@ download of a document gives it its number (成宜办〔2026〕3号); later down
 """
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from cooperation.documents import jobs
 from cooperation.documents.circular import circular
 from cooperation.documents.common import docx_response
 from cooperation.documents.meetings import meeting_minutes, meeting_notice
 from cooperation.documents.slips import slip_document
-from cooperation.models import Meeting, SupervisionSlip
+from cooperation.models import DocumentJob, JobState, Meeting, SupervisionSlip
 from cooperation.reports.forms import REPORT_KINDS
 
 from .reports import _period_form, reports_required
@@ -50,8 +51,31 @@ def report_circular_docx(request):
         messages.error(request, _("Choose a period from the list to download its circular."))
         return redirect("cooperation:report_period")
     period = form.cleaned_data["period"]
+    if jobs.circular_needs_worker(user=request.user):
+        job = jobs.circular_job_request(period=period, user=request.user)
+        return redirect("cooperation:documentjob_detail", pk=job.pk)
     content, _number = circular(period=period, user=request.user)
     return docx_response(content, f"circular-{period.key}.docx")
+
+
+def _job(request, pk) -> DocumentJob:
+    """The user's own job (someone else's is not found)."""
+    return get_object_or_404(DocumentJob.objects.defer("content"), pk=pk, requested_by=request.user)
+
+
+@reports_required
+def documentjob_detail(request, pk):
+    """ "Being prepared" (the page reloads itself every few seconds), then the download link."""
+    job = _job(request, pk)
+    waiting = job.state in (JobState.PENDING, JobState.RUNNING)
+    jobs.document_job_nudge(job=job)
+    return render(request, "cooperation/document_job.html", {"job": job, "waiting": waiting})
+
+
+@reports_required
+def documentjob_download(request, pk):
+    job = get_object_or_404(DocumentJob, pk=pk, requested_by=request.user, state=JobState.DONE)
+    return docx_response(bytes(job.content), job.filename)
 
 
 @reports_required
