@@ -1,5 +1,7 @@
 """情况通报: the progress circular of a period (a quarter, a half-year, a year)."""
 
+import logging
+
 from django.utils import timezone, translation
 
 from cooperation.choices import Category, City, Health, Status
@@ -12,6 +14,7 @@ from .layout import OfficialDocument
 from .meetings import numeral
 from .numbering import document_number_issue
 
+log = logging.getLogger("cooperation.documents")
 STATUS_COLOURS = {
     Status.NOT_STARTED: "#9e9e9e",
     Status.IN_PROGRESS: "#1f5fbf",
@@ -86,13 +89,17 @@ def build(report: PeriodReport, number) -> bytes:
         f"{report.updates}次。"
     )
     statuses = [s for s in Status.values if report.by_status.get(s)] or [Status.NOT_STARTED]
-    png = chart.bar_chart(
-        [Status(s).label for s in statuses],
-        [report.by_status.get(s, 0) for s in statuses],
-        [STATUS_COLOURS[s] for s in statuses],
-        f"{name}合作事项状态分布",
-    )
-    doc.picture(png, 140, "图1　合作事项状态分布")
+    try:
+        png = chart.bar_chart(
+            [Status(s).label for s in statuses],
+            [report.by_status.get(s, 0) for s in statuses],
+            [STATUS_COLOURS[s] for s in statuses],
+            f"{name}合作事项状态分布",
+        )
+    except chart.NoChineseFont:  # the figures are in the text and tables anyway
+        log.warning("circular without its chart: no Chinese font for matplotlib")
+    else:
+        doc.picture(png, 140, "图1　合作事项状态分布")
 
     doc.heading("二、分类推进情况")
     doc.heading("（一）按类别", level=2)
