@@ -22,7 +22,7 @@ STATUS_COLOURS = {
     Status.SUSPENDED: "#d9a400",
     Status.CANCELLED: "#b03030",
 }
-ITEM_WIDTHS = [18, 64, 22, 22, 30]  # mm, 156 in all
+ITEM_WIDTHS = [24, 52, 30, 18, 32]  # mm, 156 in all (a code such as G-000462 on one line)
 
 
 def period_name(period: Period) -> str:

@@ -217,7 +217,7 @@ def _minutes(meeting: Meeting, number) -> bytes:
                 ]
                 for item in followups
             ),
-            [18, 56, 28, 28, 26],
+            [26, 48, 28, 28, 26],
         )
     attendees = [f"{City(c).label}方：{'、'.join(n)}" for c, n in cities.items() if n]
     if attendees:
