@@ -2,6 +2,9 @@
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
+# A Chinese font for the circular's chart (matplotlib draws boxes without one).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+ && rm -rf /var/lib/apt/lists/*
 # Every dependency pinned with its hashes (requirements.lock, made by `make lock`).
 COPY requirements.lock .
 RUN pip install --require-hashes --no-deps -r requirements.lock

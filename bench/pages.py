@@ -34,6 +34,11 @@ PAGES = {
         Page("briefing", "briefing pack", "/meetings/{meeting}/briefing/", heavy=True),
         Page("export_xlsx", "XLSX export of every item", "/items/export.xlsx", heavy=True),
         Page("export_csv", "CSV export of every item", "/items/export.csv", heavy=True),
+        Page("circular", "progress circular (Word) of the year",
+             "/reports/circular.docx?period={year}", heavy=True),
+        Page("period_xlsx", "period report XLSX of the year", "/reports/quarter.xlsx?period={year}",
+             heavy=True),
+        Page("notice", "meeting notice (Word)", "/meetings/{meeting}/notice.docx"),
         Page("admin_changelist", "admin changelist, same filter",
              "/admin/cooperation/cooperationitem/?status__exact=in_progress"
              "&category__exact=key_project"),
@@ -52,7 +57,9 @@ def lookup() -> dict:
         .first()
     )
     item = CooperationItem.objects.filter(code=DETAIL_ITEM).values_list("pk", flat=True).first()
-    return {"item": item, "meeting": meeting}
+    from django.utils import timezone
+
+    return {"item": item, "meeting": meeting, "year": str(timezone.localdate().year)}
 
 
 def path(page: Page, ids: dict) -> str:

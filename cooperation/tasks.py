@@ -79,3 +79,11 @@ def dispatch_webhooks() -> dict:
 def issue_supervision_slips() -> dict:
     """The daily run of supervision slips: close, escalate, issue (cooperation.supervision)."""
     return slips_run_daily().as_dict()
+
+
+@shared_task(**RETRY)
+def make_document(job_id: int) -> str:
+    """Make a document a user asked for (a circular of many items); once, by claim."""
+    from cooperation.documents.jobs import document_job_run
+
+    return document_job_run(job_id=job_id)

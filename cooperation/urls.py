@@ -4,7 +4,7 @@ from cooperation.meetings.urls import urlpatterns as meeting_urlpatterns
 from cooperation.workflow.urls import urlpatterns as workflow_urlpatterns
 
 from . import views
-from .views import agreement, api_tokens, reports, supervision
+from .views import agreement, api_tokens, documents, reports, supervision
 
 app_name = "cooperation"
 
@@ -40,6 +40,23 @@ urlpatterns = [
     path("reports/", reports.report_index, name="report_index"),
     path("reports/quarter/", reports.report_period, name="report_period"),
     path("reports/quarter.xlsx", reports.report_period_xlsx, name="report_period_xlsx"),
+    # Official documents (公文) as Word files.
+    path(
+        "meetings/<int:pk>/notice.docx", documents.meeting_notice_docx, name="meeting_notice_docx"
+    ),
+    path(
+        "meetings/<int:pk>/minutes.docx",
+        documents.meeting_minutes_docx,
+        name="meeting_minutes_docx",
+    ),
+    path("reports/circular.docx", documents.report_circular_docx, name="report_circular_docx"),
+    path("slips/<int:pk>/slip.docx", documents.slip_docx, name="slip_docx"),
+    path("documents/<int:pk>/", documents.documentjob_detail, name="documentjob_detail"),
+    path(
+        "documents/<int:pk>/download.docx",
+        documents.documentjob_download,
+        name="documentjob_download",
+    ),
     path(
         "reports/status-updates.xlsx",
         reports.statusupdate_export,

@@ -52,7 +52,9 @@ fi
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need_apt+=(fonts-wqy-microhei)
 have docker-compose || need_apt+=(docker-compose)
 [ -x /usr/sbin/nginx ] || have nginx || need_apt+=(nginx)
+# LibreOffice converts the generated Word and Excel files to PDF in the print tests.
+have soffice || need_apt+=(libreoffice-writer libreoffice-calc)
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt_install "${need_apt[@]}"
 fi
-echo "services ready: PostgreSQL, Redis, Chromium, docker-compose, nginx"
+echo "services ready: PostgreSQL, Redis, Chromium, docker-compose, nginx, LibreOffice"

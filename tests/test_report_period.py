@@ -135,11 +135,35 @@ def test_periods_parse_and_bounds():
     assert (q.key, q.start, q.end) == ("2026-Q3", at(2026, 7, 1), at(2026, 10, 1))
     assert Period.parse("2026-12").end == at(2027, 1, 1)
     assert Period.parse("2025").start == at(2025, 1, 1)
-    for bad in ["", "2026-Q5", "2026-13", "26", "2019", "2026-Q1; DROP"]:
+    half = Period.parse("2026-h2")
+    assert (half.key, half.kind, half.start, half.end) == (
+        "2026-H2",
+        "half",
+        at(2026, 7, 1),
+        at(2027, 1, 1),
+    )
+    for bad in ["", "2026-Q5", "2026-13", "26", "2019", "2026-Q1; DROP", "2026-H3"]:
         with pytest.raises(ValueError):
             Period.parse(bad)
+    # Lists start with the period that holds the agreement's signing (13 May 2020).
     quarters = recent_periods("quarter", datetime.date(2020, 8, 1))
-    assert [p.key for p in quarters] == ["2020-Q3", "2020-Q2", "2020-Q1"]
+    assert [p.key for p in quarters] == ["2020-Q3", "2020-Q2"]
+    halves = recent_periods("half", datetime.date(2021, 8, 1))
+    assert [p.key for p in halves] == ["2021-H2", "2021-H1", "2020-H2", "2020-H1"]
+    assert [p.key for p in recent_periods("year", datetime.date(2022, 1, 1))] == [
+        "2022",
+        "2021",
+        "2020",
+    ]
+    assert recent_periods("month", datetime.date(2020, 6, 3))[-1].key == "2020-05"
+
+
+def test_period_lists_start_at_the_agreements_date(agreement):
+    from cooperation.models import Agreement
+    from cooperation.reports.period import AGREEMENT_SIGNED
+
+    signed = Agreement.objects.filter(mechanisms__isnull=False).distinct().get().signed_on
+    assert signed == AGREEMENT_SIGNED
 
 
 @pytest.fixture
@@ -159,6 +183,12 @@ def test_page_and_xlsx(story, leader, client):
     assert page.status_code == 200
     assert 'data-summary="completed">1<' in html and 'data-summary="slipped">2<' in html
     assert download["Content-Disposition"].startswith('attachment; filename="quarter-2026-Q1-')
+    with travel(at(2026, 8, 1, 12)):
+        half = client.get(reverse("cooperation:report_period"), {"period": "2026-H1"})
+        year = client.get(reverse("cooperation:report_period_xlsx"), {"period": "2026"})
+    assert half.status_code == 200 and "2026年上半年" in half.content.decode()
+    assert 'data-summary="completed">1<' in half.content.decode()
+    assert year["Content-Disposition"].startswith('attachment; filename="year-2026-')
     summary = [
         value for _label, value in workbook.worksheets[0].iter_rows(min_row=2, values_only=True)
     ]
@@ -172,6 +202,6 @@ def test_bad_period_is_refused_with_a_message(leader, client):
     client.force_login(leader)
     page = client.get(reverse("cooperation:report_period"), {"period": "2031-Q9"})
     assert page.status_code == 400
-    assert "2020" in page.content.decode()  # "Choose a period between 2020 and today..."
+    assert "2020" in page.content.decode()  # "Choose a period between ... (May 2020) ..."
     download = client.get(reverse("cooperation:report_period_xlsx"), {"period": "x"})
     assert download.status_code == 302

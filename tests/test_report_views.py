@@ -60,6 +60,11 @@ def report_urls(setting) -> dict[str, tuple[str, dict]]:
             reverse("cooperation:statusupdate_export"),
             {"period": str(timezone.localdate().year)},
         ),
+        "period_half": (reverse("cooperation:report_period"), {"period": "2025-H2"}),
+        "period_year_xlsx": (reverse("cooperation:report_period_xlsx"), {"period": "2025"}),
+        "circular_docx": (reverse("cooperation:report_circular_docx"), {"period": quarter}),
+        "notice_docx": (reverse("cooperation:meeting_notice_docx", args=[upcoming]), {}),
+        "minutes_docx": (reverse("cooperation:meeting_minutes_docx", args=[held]), {}),
         "items_csv": (reverse("cooperation:item_export", args=["csv"]), {}),
         "items_xlsx": (
             reverse("cooperation:item_export", args=["xlsx"]),

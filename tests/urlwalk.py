@@ -24,6 +24,7 @@ from cooperation.choices import City, Health, ReminderKind, Role, Status
 from cooperation.models import (
     ConsultationMechanism,
     CooperationItem,
+    DocumentJob,
     Meeting,
     Membership,
     Milestone,
@@ -105,6 +106,7 @@ PREFIX_MODELS = {
     "completion": "cooperation.CompletionRequest",
     "evidence": "cooperation.Evidence",
     "comment": "cooperation.Comment",
+    "documentjob": "cooperation.DocumentJob",
 }
 
 
@@ -142,6 +144,9 @@ def seed_everything(*, user) -> dict:
     WebhookDelivery.objects.create(
         key="walk", subscription=subscription, event=event, resource_key="item:1"
     )
+    job = DocumentJob.objects.create(
+        kind="circular", subject="period:2026", requested_by=user, state="done", content=b"x"
+    )
     Group.objects.create(name="walk")
     Membership.objects.get_or_create(
         user=user, organization=item.chengdu_lead, defaults={"role": Role.SUPERVISOR}
@@ -164,7 +169,7 @@ def seed_everything(*, user) -> dict:
     slip.addressed_to.set([item.chengdu_lead])
     loop = seed_loop(item=item, user=user)
     SEEDED.clear()
-    objects = (item, milestone, meeting, mechanism, reminder, slip, *loop)
+    objects = (item, milestone, meeting, mechanism, reminder, slip, job, *loop)
     SEEDED.update({obj._meta.label: obj for obj in objects})
     return {"item": item, "milestone": milestone, "meeting": meeting}
 

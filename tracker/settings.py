@@ -13,6 +13,11 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# openpyxl writes with lxml when it is installed (python-docx brings it), and lxml writes
+# every Chinese character as a numeric reference (&#25104;): over twice the bytes. Keep
+# openpyxl on ElementTree, which writes UTF-8 (read when openpyxl is first imported).
+os.environ.setdefault("OPENPYXL_LXML", "False")
+
 
 def env(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
@@ -335,6 +340,12 @@ CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 CHENGYI_SITE_URL = env("CHENGYI_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 CHENGYI_SYSTEM_USERNAME = "chengyi-system"
 CHENGYI_STALE_DAYS = env_int("CHENGYI_STALE_DAYS", 30)
+# Official documents (cooperation/documents/): the issuing body printed in the red mark, the
+# signature and the imprint of notices, minutes, circulars and supervision slips.
+CHENGYI_DOCUMENT_ISSUER = env("CHENGYI_DOCUMENT_ISSUER", "成宜合作推进办公室")
+# A circular of more visible items than this is made by a worker, not during the page view
+# (about 12 s at 10,000 items on the development machine).
+CHENGYI_DOCUMENT_SYNC_ITEMS = env_int("CHENGYI_DOCUMENT_SYNC_ITEMS", 2000)
 CHENGYI_ESCALATION_DAYS = env_int("CHENGYI_ESCALATION_DAYS", 60)
 # Supervision (cooperation/supervision): lights, slips and the scorecard.
 CHENGYI_WARN_WORKING_DAYS = env_int("CHENGYI_WARN_WORKING_DAYS", 3)

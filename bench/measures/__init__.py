@@ -1,3 +1,13 @@
 """Every measurement, registered by importing its module."""
 
-from . import concurrency, exports, history, queries, reminders, scale, slips, timing  # noqa: F401
+from . import (  # noqa: F401
+    concurrency,
+    documents,
+    exports,
+    history,
+    queries,
+    reminders,
+    scale,
+    slips,
+    timing,
+)

@@ -1,5 +1,6 @@
 from .agreement import Clause, Source
 from .api import ApiToken
+from .documents import DocumentJob, DocumentKind, DocumentNumber, JobState
 from .health import WorkerHeartbeat
 from .items import Agreement, CooperationItem, Milestone, StatusUpdate
 from .meetings import ConsultationMechanism, Meeting, Notification, Reminder
@@ -27,8 +28,12 @@ __all__ = [
     "CompletionRequest",
     "ConsultationMechanism",
     "CooperationItem",
+    "DocumentJob",
+    "DocumentKind",
+    "DocumentNumber",
     "Evidence",
     "FormSubmission",
+    "JobState",
     "Meeting",
     "Membership",
     "Milestone",

@@ -4,7 +4,13 @@ CSV is streamed row by row (``StreamingHttpResponse``); XLSX is written into tem
 (openpyxl's write-only workbook, and ``SheetRows`` for the data rows), then streamed
 (``FileResponse``): the rows never sit in memory together. A text cell that a spreadsheet
 would take for a formula (one starting with = + - @, a tab or a carriage return) is prefixed
-with an apostrophe.
+with an apostrophe in CSV; in XLSX it is a string cell (which Excel never evaluates) with the
+``quotePrefix`` style, so it stays text when edited and shows no apostrophe.
+
+Every sheet prints: landscape A4, one page wide, the header row repeated on each page,
+gridlines, page numbers in the footer; the header is frozen and wrapped, long columns wrap,
+and each sheet carries its ``<dimension>`` (the write-only workbook does not know it, so it is
+added when the package is assembled).
 """
 
 import csv
@@ -29,12 +35,24 @@ from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.xml import LXML
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 500
+WRAP_WIDTH = 24  # columns at least this wide wrap their text
+# Character widths (Excel's unit: one digit) a column needs, at most, to show its header.
+HEADER_WIDTH_CAP = 14
+
+
+class Quoted(str):
+    """Text a spreadsheet would read as a formula: written as a string cell with the
+    ``quotePrefix`` style (no apostrophe in the value)."""
+
+    __slots__ = ()
 
 
 def neutralise(value):
@@ -59,16 +77,26 @@ def local(value):
 
 def _text_cell(value):
     """A cell's value for XLSX: control characters (XML cannot hold them) dropped first, so
-    that "\x0b=cmd" cannot become a formula once they are gone; then neutralised."""
+    that "\x0b=cmd" cannot become a formula once they are gone; then marked ``Quoted``."""
     if isinstance(value, Promise):
         value = force_str(value)
     if isinstance(value, str):
         value = ILLEGAL_XML.sub("", value)
-    return neutralise(local(value))
+        return Quoted(value) if value.startswith(FORMULA_TRIGGERS) else value
+    return local(value)
+
+
+def csv_time(value: datetime.datetime, tz=None) -> str:
+    """A time for CSV: Beijing time to the second, with its offset (2026-03-02 07:30:00+08:00)."""
+    if timezone.is_aware(value):
+        value = value.astimezone(tz or timezone.get_current_timezone())
+    return value.replace(microsecond=0).isoformat(sep=" ")
 
 
 def _csv_cell(value):
-    return neutralise(local(value))
+    if isinstance(value, datetime.datetime):
+        return csv_time(value)
+    return neutralise(value)
 
 
 def cell_converter(*, xml: bool):
@@ -86,9 +114,11 @@ def cell_converter(*, xml: bool):
             if xml and ILLEGAL_XML.search(value):
                 value = ILLEGAL_XML.sub("", value)
             if value.startswith(FORMULA_TRIGGERS):
-                value = "'" + value
+                return Quoted(value) if xml else "'" + value
             return value
         if kind is datetime.datetime:
+            if not xml:
+                return csv_time(value, tz)
             if value.utcoffset() is not None:
                 return value.astimezone(tz).replace(tzinfo=None)
             return value
@@ -129,30 +159,84 @@ def sheet_title(text) -> str:
     return SHEET_TITLE_FORBIDDEN.sub(" ", force_str(text))[:31] or "Sheet"
 
 
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a spreadsheet: a Chinese (wide) character counts two."""
+    return sum(2 if ord(char) >= 0x1100 else 1 for char in text)
+
+
+def column_widths(header: list, widths=None) -> list[float]:
+    """The given widths, widened where the header needs it (wrapped on two lines at most)."""
+    out = []
+    for index, label in enumerate(header):
+        given = widths[index] if widths and index < len(widths) else 12
+        needed = min(HEADER_WIDTH_CAP, (display_width(force_str(label)) + 1) // 2 + 2)
+        out.append(max(given, needed))
+    return out
+
+
+def print_setup(sheet) -> None:
+    """Landscape A4, one page wide (as many long as needed), header row on every page."""
+    setup = sheet.page_setup
+    setup.orientation = "landscape"
+    setup.paperSize = 9  # A4
+    setup.fitToWidth = 1
+    setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_title_rows = "1:1"
+    sheet.print_options.gridLines = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    sheet.oddFooter.center.text = "&P / &N"
+
+
+def _quoted_cell(sheet, value, *, wrap: bool = False):
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, Quoted):
+        cell.data_type = "s"  # openpyxl would take "=..." for a formula
+        cell.quotePrefix = True
+    if wrap:
+        cell.alignment = WRAP
+    return cell
+
+
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
 def start_sheet(workbook, title, header: list, widths=None):
-    """A write-only sheet with its column widths and its bold, frozen header row."""
+    """A write-only sheet that prints (``print_setup``), with its column widths and its bold,
+    wrapped, frozen header row."""
     sheet = workbook.create_sheet(sheet_title(title))
-    for index, width in enumerate(widths or [], start=1):
+    for index, width in enumerate(column_widths(header, widths), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
+    print_setup(sheet)
     bold = Font(bold=True)
     cells = []
     for value in header:
-        cell = WriteOnlyCell(sheet, value=_text_cell(value))
+        cell = _quoted_cell(sheet, _text_cell(value), wrap=True)
         cell.font = bold
         cells.append(cell)
     sheet.append(cells)
     return sheet
 
 
+def wrap_columns(header: list, widths=None) -> frozenset[int]:
+    """Indexes of the columns whose text wraps: the wide ones."""
+    return frozenset(
+        index for index, width in enumerate(column_widths(header, widths)) if width >= WRAP_WIDTH
+    )
+
+
 def _escape(text: str) -> str:
-    """Text as ElementTree escapes it inside an element (what openpyxl writes)."""
+    """Text as openpyxl's XML library escapes it inside an element."""
     if "&" in text:
         text = text.replace("&", "&amp;")
     if "<" in text:
         text = text.replace("<", "&lt;")
     if ">" in text:
         text = text.replace(">", "&gt;")
+    if LXML and "\r" in text:  # ElementTree writes it as it is, lxml as a reference
+        text = text.replace("\r", "&#13;")
     return text
 
 
@@ -167,7 +251,8 @@ class SheetRows:
 
     openpyxl spends ~12 µs a cell (a cell object, then an XML element serialised by
     ElementTree); an export of 10,000 items has 200,000 cells. Here each row is one string,
-    built by the rules of openpyxl 3.1 (``Cell._bind_value`` and ``etree_write_cell``): text
+    built by the rules of openpyxl 3.1 (``Cell._bind_value`` and ``lxml_write_cell`` or
+    ``etree_write_cell``, whichever openpyxl uses): text
     as an inline string (``xml:space="preserve"`` when it has leading or trailing spaces),
     error codes as errors, numbers and booleans as ``%.16g``, dates as Excel serial numbers
     with openpyxl's date formats, text with a line break wrapped. Styles are registered in
@@ -176,40 +261,50 @@ class SheetRows:
     the result with openpyxl's own, byte for byte.
     """
 
-    def __init__(self, sheet, out):
+    def __init__(self, sheet, out, wrap=frozenset()):
         self.sheet = sheet
         self.out = out  # a binary file
         self.epoch = sheet.parent.epoch
         self.styles: dict[object, str] = {}
         self.columns: list[str] = []  # the column letters: A, B, ...
         self.serials: dict[datetime.date, str] = {}
-        self.wrap = Alignment(wrap_text=True, vertical="top")
+        self.wrap = WRAP
+        self.wrapped = wrap  # indexes of the columns whose text wraps
         self.text_cell = cell_converter(xml=True)
+        self.rows = 1  # the header row
+        self.width = 0
 
     def _style(self, kind, value) -> str:
-        """The style id (as text) of a date, a datetime or wrapped text, registered once."""
+        """The style id (as text) of a date, a datetime, wrapped or quoted text (or both),
+        registered once."""
         style = self.styles.get(kind)
         if style is None:
-            cell = WriteOnlyCell(self.sheet, value=value)  # sets a date's number format
-            if kind == "wrap":
-                cell.alignment = self.wrap
+            if kind in (datetime.date, datetime.datetime):
+                cell = WriteOnlyCell(self.sheet, value=value)  # sets a date's number format
+            else:
+                cell = _quoted_cell(self.sheet, value, wrap="wrap" in kind)
             style = self.styles[kind] = str(cell.style_id)
         return style
 
-    def _cell(self, ref: str, value) -> str:
+    def _cell(self, ref: str, value, wrap: bool = False) -> str:
         if isinstance(value, str):
-            style = f' s="{self._style("wrap", value)}"' if "\n" in value else ""
-            value = value[:32767]
+            quoted = type(value) is Quoted
+            wrap = wrap or "\n" in value
+            style = ""
+            if wrap or quoted:
+                kind = ("wrap",) * wrap + ("quoted",) * quoted
+                style = f' s="{self._style(kind, value)}"'
+            value = str(value[:32767])
             if ILLEGAL_XML.search(value):
                 raise ValueError(f"{value!r} cannot be used in worksheets")
-            if len(value) > 1 and value.startswith("="):
+            if len(value) > 1 and value.startswith("=") and not quoted:
                 raise ValueError(f"{value!r} would be a formula: neutralise it first")
-            if value in ERROR_CODES:
+            if value in ERROR_CODES and not quoted:
                 return f'<c r="{ref}"{style} t="e"><v>{_escape(value)}</v></c>'
             if value == "":
-                return f'<c r="{ref}"{style} t="inlineStr" />'
+                return f'<c r="{ref}"{style} t="inlineStr"{EMPTY_END}'
             stripped = value.strip()
-            space = ' xml:space="preserve"' if stripped and stripped != value else ""
+            space = ' xml:space="preserve"' if stripped != value and (stripped or LXML) else ""
             return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{_escape(value)}</t></is></c>'
         if isinstance(value, bool):
             return f'<c r="{ref}" t="b"><v>{value:d}</v></c>'
@@ -231,20 +326,36 @@ class SheetRows:
 
     def write(self, rows: Iterable[list], first: int = 2) -> None:
         text_cell, cell, letters = self.text_cell, self._cell, self.columns
+        wrapped = self.wrapped
+        number = first - 1
         for number, row in enumerate(rows, start=first):
             values = [text_cell(value) for value in row]
             while len(letters) < len(values):
                 letters.append(get_column_letter(len(letters) + 1))
             suffix = str(number)
             cells = [
-                cell(letters[index] + suffix, value)
+                cell(letters[index] + suffix, value, index in wrapped)
                 for index, value in enumerate(values)
                 if value is not None
             ]
-            self.out.write(f'<row r="{suffix}">{"".join(cells)}</row>'.encode())
+            self.out.write(f'<row r="{suffix}">{"".join(cells)}</row>'.encode(*ENCODING))
+            self.width = max(self.width, len(values))
+        self.rows = max(self.rows, number)
 
+    def dimension(self, header_width: int) -> str:
+        """The sheet's used range, for its ``<dimension>``."""
+        last = get_column_letter(max(self.width, header_width, 1))
+        return f"A1:{last}{self.rows}"
+
+
+# openpyxl writes with lxml when it is installed (python-docx needs it), with ElementTree
+# otherwise (tracker/settings.py chooses ElementTree); they differ in three details, which
+# SheetRows follows: lxml writes non-ASCII text as character references.
+EMPTY_END = "></c>" if LXML else " />"
+ENCODING = ("ascii", "xmlcharrefreplace") if LXML else ("utf-8",)
 
 SHEET_DATA_END = b"</sheetData>"
+SHEET_VIEWS = b"<sheetViews>"
 
 
 def xlsx_response(filename: str, sheets: Iterable[tuple]) -> FileResponse:
@@ -259,16 +370,21 @@ def xlsx_response(filename: str, sheets: Iterable[tuple]) -> FileResponse:
     try:
         for title, header, rows, *widths in sheets:
             sheet = start_sheet(workbook, title, header, *widths)
-            bodies.append((sheet, tempfile.TemporaryFile()))  # noqa: SIM115
-            SheetRows(sheet, bodies[-1][1]).write(rows)
+            body = tempfile.TemporaryFile()  # noqa: SIM115
+            writer = SheetRows(sheet, body, wrap_columns(header, *widths))
+            bodies.append((sheet, body, writer, len(header)))
+            writer.write(rows)
         package = io.BytesIO()
         workbook.save(package)
         # A sheet's path is known once the workbook is saved (it numbers the sheets then).
-        by_path = {sheet.path.lstrip("/"): body for sheet, body in bodies}
+        by_path = {
+            sheet.path.lstrip("/"): (body, writer.dimension(width))
+            for sheet, body, writer, width in bodies
+        }
         handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
         _assemble(zipfile.ZipFile(package), by_path, handle)
     finally:
-        for _sheet, body in bodies:
+        for _sheet, body, *_rest in bodies:
             body.close()
     handle.seek(0)
     return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
@@ -279,13 +395,17 @@ def _assemble(package: zipfile.ZipFile, bodies: dict, out) -> None:
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for info in package.infolist():
             data = package.read(info)
-            body = bodies.pop(info.filename, None)
+            body, dimension = bodies.pop(info.filename, (None, None))
             if body is None:
                 archive.writestr(info, data)
                 continue
             head, end, tail = data.partition(SHEET_DATA_END)
-            if not end:
-                raise ValueError(f"no sheetData in {info.filename}")
+            if not end or SHEET_VIEWS not in head:
+                raise ValueError(f"no sheetData or sheetViews in {info.filename}")
+            # <dimension> comes after <sheetPr>, before <sheetViews> (ECMA-376 order).
+            head = head.replace(
+                SHEET_VIEWS, f'<dimension ref="{dimension}" />'.encode() + SHEET_VIEWS, 1
+            )
             entry_info = zipfile.ZipInfo(info.filename, info.date_time)
             entry_info.compress_type = info.compress_type
             entry_info.external_attr = info.external_attr

@@ -1,39 +1,52 @@
-"""Periods (a year, a quarter, a month) and the period report (季度推进情况)."""
+"""Periods (a year, a half-year, a quarter, a month) and the period report (推进情况): one for
+every consultation tier (quarterly, half-yearly, annual)."""
 
 import dataclasses
 import datetime
 import re
+from collections import Counter, defaultdict
 
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cooperation.choices import Status
+from cooperation.choices import City, Status
 
 from . import reporting
 from . import states as st
 
-PATTERN = re.compile(r"^(?P<year>\d{4})(?:-(?:Q(?P<quarter>[1-4])|(?P<month>0[1-9]|1[0-2])))?$")
-FIRST_YEAR = 2020  # the agreement was signed on 13 May 2020
+PATTERN = re.compile(
+    r"^(?P<year>\d{4})(?:-(?:Q(?P<quarter>[1-4])|H(?P<half>[12])|(?P<month>0[1-9]|1[0-2])))?$"
+)
+# The agreement was signed on 13 May 2020 (fixtures/agreement.json; a test checks they agree):
+# period lists start with the period that holds that day.
+AGREEMENT_SIGNED = datetime.date(2020, 5, 13)
+FIRST_YEAR = AGREEMENT_SIGNED.year
+KINDS = ("quarter", "half", "year", "month")
 
 
 @dataclasses.dataclass(frozen=True)
 class Period:
-    """A calendar year (``2026``), quarter (``2026-Q3``) or month (``2026-11``), Beijing time."""
+    """A calendar year (``2026``), half-year (``2026-H2``), quarter (``2026-Q3``) or month
+    (``2026-11``), Beijing time."""
 
     year: int
     quarter: int | None = None
     month: int | None = None
+    half: int | None = None
 
     @classmethod
     def parse(cls, text: str) -> "Period":
         match = PATTERN.match((text or "").strip().upper())
         if not match or not FIRST_YEAR <= int(match["year"]) <= 2100:
             raise ValueError(text)
-        quarter, month = match["quarter"], match["month"]
+        quarter, month, half = match["quarter"], match["month"], match["half"]
         return cls(
-            int(match["year"]), int(quarter) if quarter else None, int(month) if month else None
+            int(match["year"]),
+            int(quarter) if quarter else None,
+            int(month) if month else None,
+            int(half) if half else None,
         )
 
     @classmethod
@@ -42,10 +55,14 @@ class Period:
 
     @property
     def kind(self) -> str:
+        if self.half:
+            return "half"
         return "quarter" if self.quarter else "month" if self.month else "year"
 
     @property
     def key(self) -> str:
+        if self.half:
+            return f"{self.year}-H{self.half}"
         if self.quarter:
             return f"{self.year}-Q{self.quarter}"
         if self.month:
@@ -53,6 +70,10 @@ class Period:
         return str(self.year)
 
     def __str__(self) -> str:
+        if self.half == 1:
+            return _("First half of %(year)s") % {"year": self.year}
+        if self.half == 2:
+            return _("Second half of %(year)s") % {"year": self.year}
         if self.quarter:
             return _("Q%(quarter)s %(year)s") % {"year": self.year, "quarter": self.quarter}
         if self.month:
@@ -60,9 +81,13 @@ class Period:
         return _("Year %(year)s") % {"year": self.year}
 
     def _first_month(self) -> int:
+        if self.half:
+            return (self.half - 1) * 6 + 1
         return (self.quarter - 1) * 3 + 1 if self.quarter else self.month or 1
 
     def _months(self) -> int:
+        if self.half:
+            return 6
         return 3 if self.quarter else 1 if self.month else 12
 
     @property
@@ -82,18 +107,26 @@ def current_quarter() -> Period:
     return Period.quarter_of(timezone.localdate())
 
 
+def _of(kind: str, day: datetime.date) -> Period:
+    if kind == "year":
+        return Period(day.year)
+    if kind == "half":
+        return Period(day.year, half=1 if day.month <= 6 else 2)
+    if kind == "quarter":
+        return Period.quarter_of(day)
+    return Period(day.year, month=day.month)
+
+
 def recent_periods(kind: str, today: datetime.date) -> list[Period]:
-    """Periods of ``kind`` from the agreement's signing up to the current one, newest first."""
+    """Periods of ``kind`` from the one holding the agreement's signing up to the current one,
+    newest first."""
     periods = []
-    for year in range(today.year, FIRST_YEAR - 1, -1):
-        if kind == "year":
-            periods.append(Period(year))
-        elif kind == "quarter":
-            last = (today.month - 1) // 3 + 1 if year == today.year else 4
-            periods.extend(Period(year, quarter=q) for q in range(last, 0, -1))
-        else:
-            last = today.month if year == today.year else 12
-            periods.extend(Period(year, month=m) for m in range(last, 0, -1))
+    day = _of(kind, today).start.date()
+    first = _of(kind, AGREEMENT_SIGNED).start.date()
+    while day >= first:
+        period = _of(kind, day)
+        periods.append(period)
+        day = (period.start - datetime.timedelta(days=1)).date()
     return periods
 
 
@@ -123,6 +156,10 @@ class PeriodReport:
     progress_before: int
     progress_after: int
     total: int
+    # Items at the end of the period by status, and by category and lead city × status.
+    by_status: dict = dataclasses.field(default_factory=dict)
+    by_category: dict = dataclasses.field(default_factory=dict)
+    by_city: dict = dataclasses.field(default_factory=dict)
 
 
 def _slipped_reasons(before, after, start, end) -> list:
@@ -191,4 +228,19 @@ def period_report(*, period: Period, user) -> PeriodReport:
         progress_before=st.overall_progress(before.values()),
         progress_after=st.overall_progress(after.values()),
         total=len(after),
+        **_counts(after.values()),
     )
+
+
+def _counts(states) -> dict:
+    by_status = Counter()
+    by_category: dict = defaultdict(Counter)
+    by_city: dict = defaultdict(Counter)
+    for state in states:
+        by_status[state.status] += 1
+        by_category[state.category][state.status] += 1
+        if state.chengdu_lead_id:
+            by_city[City.CHENGDU][state.status] += 1
+        if state.yibin_lead_id:
+            by_city[City.YIBIN][state.status] += 1
+    return {"by_status": by_status, "by_category": by_category, "by_city": by_city}

@@ -6,7 +6,7 @@ from cooperation.choices import Health, Status
 
 from . import tables
 from .exports import yes_no
-from .tables import choice_label, reporting_sheet, when
+from .tables import choice_label, reporting_sheet
 
 
 def _trend(row) -> str:
@@ -33,10 +33,10 @@ def briefing_sheets(pack) -> list[tuple]:
     summary = pack.summary
     facts = [
         [_("Meeting"), str(meeting)],
-        [_("Starts at"), when(meeting.starts_at)],
-        [_("Figures as at"), when(pack.at)],
+        [_("Starts at"), meeting.starts_at],
+        [_("Figures as at"), pack.at],
         [_("Frozen"), yes_no(pack.frozen)],
-        [_("Reports counted since"), when(pack.window_start) or _("No earlier meeting")],
+        [_("Reports counted since"), pack.window_start or _("No earlier meeting")],
         [_("Items in scope"), summary["total"]],
         *[[choice_label(Status, s), n] for s, n in summary["status"].items()],
         [_("Overdue"), summary["overdue"]],
@@ -82,7 +82,10 @@ def briefing_sheets(pack) -> list[tuple]:
         _("Target date"),
         _("Reported for this meeting"),
     ]
-    followups = [[_("Decisions"), pack.previous["decisions"] if pack.previous else ""]]
+    # The previous meeting's decisions as a first row, only when there are any: an empty
+    # table has no label rows.
+    decisions = (pack.previous or {}).get("decisions") or ""
+    followups = [[_("Decisions"), decisions]] if decisions.strip() else []
     followups += [
         [
             row.code,
@@ -140,8 +143,8 @@ def period_sheets(report) -> list[tuple]:
     widths = [10, 40, 12, 12, 12, 12, 10, 12, 30]
     summary = [
         [_("Period"), str(report.period)],
-        [_("From"), when(report.start)],
-        [_("Until"), when(report.end)],
+        [_("From"), report.start],
+        [_("Until"), report.end],
         [_("Items"), report.total],
         [_("Completed"), len(report.completed)],
         [_("Started"), len(report.started)],

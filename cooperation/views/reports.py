@@ -15,7 +15,7 @@ from cooperation.filters import ItemFilter
 from cooperation.models import Meeting
 from cooperation.reports import exports, sheets, tables
 from cooperation.reports.dashboard import charts, next_meetings
-from cooperation.reports.forms import PeriodForm
+from cooperation.reports.forms import REPORT_KINDS, PeriodForm
 from cooperation.reports.links import item_list_url
 from cooperation.reports.period import current_quarter
 from cooperation.reports.selectors import briefing_pack, dashboard_figures, period_report
@@ -57,8 +57,8 @@ def report_index(request):
     context = {
         "upcoming": next_meetings(timezone.now()),
         "recent": recent,
-        "quarter_form": PeriodForm(auto_id="quarter-%s"),
-        "export_form": PeriodForm(kinds=("quarter", "month", "year"), auto_id="export-%s"),
+        "quarter_form": PeriodForm(kinds=REPORT_KINDS, auto_id="quarter-%s"),
+        "export_form": PeriodForm(kinds=(*REPORT_KINDS, "month"), auto_id="export-%s"),
     }
     return render(request, "cooperation/report_index.html", context)
 
@@ -93,7 +93,7 @@ def _period_form(request, kinds=("quarter",)) -> PeriodForm:
 
 @reports_required
 def report_period(request):
-    form = _period_form(request)
+    form = _period_form(request, kinds=REPORT_KINDS)
     if form.errors:
         return render(request, "cooperation/report_period.html", {"form": form}, status=400)
     report = period_report(period=form.cleaned_data["period"], user=request.user)
@@ -102,19 +102,19 @@ def report_period(request):
 
 @reports_required
 def report_period_xlsx(request):
-    form = _period_form(request)
+    form = _period_form(request, kinds=REPORT_KINDS)
     if form.errors:
-        messages.error(request, _("Choose a quarter from the list to download its report."))
+        messages.error(request, _("Choose a period from the list to download its report."))
         return redirect("cooperation:report_period")
     period = form.cleaned_data["period"]
     report = period_report(period=period, user=request.user)
-    name = exports.export_name(f"quarter-{period.key}", "xlsx")
+    name = exports.export_name(f"{period.kind}-{period.key}", "xlsx")
     return exports.xlsx_response(name, sheets.period_sheets(report))
 
 
 @reports_required
 def statusupdate_export(request):
-    form = _period_form(request, kinds=("quarter", "month", "year"))
+    form = _period_form(request, kinds=(*REPORT_KINDS, "month"))
     if form.errors:
         for error in form.errors["period"]:
             messages.error(request, error)
