@@ -28,8 +28,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
-from cooperation.choices import Channel, ReminderState
+from cooperation.choices import ROBOT_CHANNELS, Channel, ReminderState
 from cooperation.models import Notification, Reminder
+from cooperation.robots import compose as robot_compose
+from cooperation.robots.throttle import RobotBudget
 from cooperation.services import system_user
 
 from . import delivery, outbox
@@ -103,6 +105,7 @@ class Run:
         self.notifications: list[Notification] = []  # of e-mail rows that failed
         self.delivered: list[tuple[Ready, str, float]] = []  # sent, not yet recorded
         self.slots: set[tuple] = set()  # meetings and people reminded in this run
+        self.robots = RobotBudget(worker=worker)  # messages per robot and minute
 
     def deliver(self, limit: int) -> None:
         sender = Sender()
@@ -147,7 +150,7 @@ class Run:
         the rows that will not be sent (no longer relevant, broken) go to the outcomes."""
         reminders = list(
             Reminder.objects.select_related(
-                "recipient__profile", "meeting__mechanism", "item__parent"
+                "recipient__profile", "meeting__mechanism", "item__parent", "robot"
             )
             .filter(pk__in=pks)
             .order_by("due_at", "pk")
@@ -163,6 +166,11 @@ class Run:
                 continue
             if slot is not None:
                 self.slots.add(slot)
+            if reminder.robot_id is not None:
+                wait = self.robots.wait_until(reminder.robot_id, lookups.now)
+                if wait is not None:  # the robot's 20 a minute are used: it waits its turn
+                    self.outcomes.deferred.append((reminder, wait))
+                    continue
             try:
                 ready = self._ready(reminder, lookups, renderings, deadline)
             except NotRelevant as exc:
@@ -180,9 +188,13 @@ class Run:
         """Composed and rendered in the recipient's language, the e-mail made ready."""
         with translation.override(language_of(reminder)):
             message = compose(reminder, batch=lookups)
-            rendered = delivery.render(message, recipient=reminder.recipient, batch=renderings)
+            if reminder.channel in ROBOT_CHANNELS:
+                text = robot_compose.markdown(message, platform=reminder.channel)
+                rendered = delivery.Rendered(subject=message.subject, text=text, html="")
+            else:
+                rendered = delivery.render(message, recipient=reminder.recipient, batch=renderings)
         note = outgoing = None
-        if reminder.channel != Channel.WEBHOOK:
+        if reminder.channel == Channel.EMAIL:
             note = delivery.notification(reminder=reminder, message=message, rendered=rendered)
             if reminder.recipient.email:
                 outgoing = delivery.email_outgoing(reminder=reminder, rendered=rendered)

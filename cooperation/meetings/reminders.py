@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from cooperation.choices import Channel, MeetingState, ReminderKind, ReminderState
 from cooperation.models import ConsultationMechanism, Meeting, Reminder
+from cooperation.robots.audience import robot_rows
 from cooperation.services import system_user
 
 from . import outbox, recipients
@@ -43,6 +44,7 @@ class Planned:
     item_id: int | None = None
     recipient_id: int | None = None
     channel: str = Channel.EMAIL
+    robot_id: int | None = None
     context: dict = field(default_factory=dict)
 
 
@@ -89,6 +91,7 @@ def write(rows: list[Planned], *, reason: str) -> int:
             meeting=row.meeting,
             item_id=row.item_id,
             recipient_id=row.recipient_id,
+            robot_id=row.robot_id,
             due_at=row.due_at,
             context=row.context,
         )
@@ -126,6 +129,13 @@ def _for_everyone(kind, meeting, users, *, due_at, offset=None, context=None) ->
                 context=context or {},
             )
         )
+    rows += robot_rows(
+        kind,
+        base_key=meeting_key(kind, meeting, offset=offset).removesuffix(":webhook"),
+        due_at=due_at,
+        meeting=meeting,
+        context=context,
+    )
     return rows
 
 
@@ -158,6 +168,12 @@ def status_calls_plan(meeting: Meeting, *, now, until) -> int:
     if due_at <= until and meeting.starts_at - max(due_at, now) >= STATUS_CALL_MIN_NOTICE:
         for uid in recipients.status_call_missing(meeting):
             rows.append(_status_call(ReminderKind.STATUS_CALL, meeting, uid, due_at))
+        rows += robot_rows(
+            ReminderKind.STATUS_CALL,
+            base_key=f"{ReminderKind.STATUS_CALL}:{meeting.pk}",
+            due_at=due_at,
+            meeting=meeting,
+        )
     first_calls = Reminder.objects.filter(
         meeting=meeting,
         kind=ReminderKind.STATUS_CALL,
@@ -236,6 +252,12 @@ def minutes_nudges_plan(*, now) -> int:
                     recipient_id=uid,
                 )
             )
+        rows += robot_rows(
+            ReminderKind.MINUTES_NUDGE,
+            base_key=f"{ReminderKind.MINUTES_NUDGE}:{meeting.pk}",
+            due_at=meeting.starts_at + after,
+            meeting=meeting,
+        )
     return write(rows, reason="Minutes reminder planned")
 
 
@@ -319,6 +341,22 @@ def notices_plan(meeting: Meeting, kind: str, *, now, context=None) -> int:
                 context=context or {},
             )
         )
+    told = set(
+        meeting.reminders.filter(robot__isnull=False, state=ReminderState.SENT).values_list(
+            "robot_id", flat=True
+        )
+    )
+    rows += [
+        row
+        for row in robot_rows(
+            kind,
+            base_key=f"{kind}:{meeting.pk}:r{meeting.revision}",
+            due_at=now,
+            meeting=meeting,
+            context=context,
+        )
+        if row.robot_id in told
+    ]
     return write(rows, reason=f"{kind} notice planned")
 
 
