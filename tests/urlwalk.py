@@ -91,6 +91,7 @@ PREFIX_MODELS = {
     "organization": "cooperation.Organization",
     "agreement": "cooperation.Agreement",
     "user": "auth.User",
+    "import": "cooperation.ItemImport",
 }
 
 
@@ -120,6 +121,16 @@ def seed_everything(*, user) -> dict:
         due_at=start - datetime.timedelta(days=3),
     )
     Notification.objects.create(user=user, title="walk", reminder=reminder)
+    from cooperation.models import ItemImport
+
+    ItemImport.objects.create(
+        created_by=user,
+        filename="walk.xlsx",
+        content=b"",
+        sha256="0" * 64,
+        state="checked",
+        preview={"items": [], "milestones": [], "errors": [], "counts": {}, "ignored": []},
+    )
     Group.objects.create(name="walk")
     Membership.objects.get_or_create(
         user=user, organization=item.chengdu_lead, defaults={"role": Role.SUPERVISOR}
