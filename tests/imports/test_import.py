@@ -93,7 +93,7 @@ def test_every_error_with_its_row_and_column_and_nothing_applied(sup_client):
     upload(sup_client, out.getvalue())
     job = last_import()
     errors = {(e["row"], e["column"]): e["message"] for e in job.preview["errors"]}
-    row_of = {row[0].value: row[0].row for row in sheet.iter_rows(min_row=2)}
+    row_of = {code: cells[0].row for code, cells in rows.items()}
     letter = {name: chr(ord("A") + index) for name, index in col.items()}
     assert "不存在的单位" in errors[(row_of["KP-1"], letter["成都牵头单位"])]
     assert "公式" in errors[(row_of["KP-2"], letter["目标日期"])]
@@ -125,21 +125,30 @@ def test_the_template_creates_items_sub_items_and_milestones(sup_client, supervi
     row(
         编号="NEW-1",
         中文名称="新增重点项目",
-        类别="重点项目",
+        所属协议="cdyb-2020-main",
+        类别="重点合作项目",
         成都牵头单位="cdig",
         宜宾牵头单位="宜宾临港经开区",
         共同责任单位="成宜产业园公司、成宜物流园公司",
         开始日期="2026/1/5",
         目标日期=46203,
     )
-    row(编号="NEW-1.1", 中文名称="子事项", 类别="key_project", 上级事项="NEW-1", 权重="2")
+    row(
+        编号="NEW-1.1",
+        中文名称="子事项",
+        类别="key_project",
+        上级事项="NEW-1",
+        权重="2",
+        所属协议="推动成渝地区双城经济圈建设共建跨区域合作先行示范市合作协议",
+    )
     milestones.append(["NEW-1", "完成选址", "Site chosen", datetime.date(2026, 3, 1), None])
     milestones.append(["KP-1", "完成园区选址", None, "2026-04-30", None])
     out = io.BytesIO()
     book.save(out)
     upload(sup_client, out.getvalue())
     job = last_import()
-    assert job.preview["errors"] == [] and job.preview["counts"]["create"] == 4
+    assert job.preview["errors"] == [], job.preview
+    assert job.preview["counts"]["create"] == 4
     sup_client.post(f"/items/import/{job.pk}/apply/")
     new = CooperationItem.objects.get(code="NEW-1")
     assert new.chengdu_lead.code == "cdig" and new.yibin_lead.code == "yibin-lingang-etdz"
