@@ -77,6 +77,14 @@ def _shown(item, name) -> str:
     return value.short_name if isinstance(value, Organization) else str(value)
 
 
+def _check_dates(item, values: dict) -> None:
+    """The model's start/target constraint, checked before the database would refuse it
+    (``item_update`` validates only the fields it changes)."""
+    target = values.get("target_date")
+    if target and item.start_date and target < item.start_date:
+        raise ValidationError(_("The target date cannot be before the start date."))
+
+
 def items_bulk_update(*, items, user, fields: dict) -> list[BulkChange]:
     """Set ``fields`` (model field → value) on each item; all or none. What changed, per item."""
     values = {
@@ -90,6 +98,7 @@ def items_bulk_update(*, items, user, fields: dict) -> list[BulkChange]:
         ):
             before = {name: _shown(item, name) for name in fields}
             try:
+                _check_dates(item, values)
                 changed = item_update(item=item, user=user, reason=REASON, fields=values)
             except ValidationError as exc:
                 raise ValidationError(
