@@ -54,7 +54,7 @@ def test_others_are_refused(client, job, make_user, role):
 
 
 def test_supervisors_are_allowed(sup_client, job):
-    for method, url in urls(job)[:4]:
+    for _method, url in urls(job)[:4]:
         assert sup_client.get(url).status_code == 200, url
     progress = sup_client.get(reverse("cooperation:import_progress", args=[job.pk])).json()
     assert progress["state"] == "checked" and progress["busy"] is False
