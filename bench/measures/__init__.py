@@ -1,3 +1,3 @@
 """Every measurement, registered by importing its module."""
 
-from . import concurrency, exports, history, queries, reminders, scale, timing  # noqa: F401
+from . import concurrency, exports, history, imports, queries, reminders, scale, timing  # noqa: F401

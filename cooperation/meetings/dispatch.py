@@ -166,11 +166,6 @@ class Run:
                 continue
             if slot is not None:
                 self.slots.add(slot)
-            if reminder.robot_id is not None:
-                wait = self.robots.wait_until(reminder.robot_id, lookups.now)
-                if wait is not None:  # the robot's 20 a minute are used: it waits its turn
-                    self.outcomes.deferred.append((reminder, wait))
-                    continue
             try:
                 ready = self._ready(reminder, lookups, renderings, deadline)
             except NotRelevant as exc:
@@ -180,6 +175,11 @@ class Run:
                 _broken_log(reminder)
                 self.outcomes.failed.append((reminder, f"{type(exc).__name__}: {exc}"))
                 continue
+            if reminder.robot_id is not None:
+                wait = self.robots.wait_until(reminder.robot_id, lookups.now)
+                if wait is not None:  # the robot's 20 a minute are used: it waits its turn
+                    self.outcomes.deferred.append((reminder, wait))
+                    continue
             yield ready
             time.sleep(0)  # a sender waiting for the interpreter lock takes it now
 
