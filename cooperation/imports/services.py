@@ -20,7 +20,7 @@ from django.utils.translation import gettext_noop
 from cooperation.choices import ImportState
 from cooperation.models import CooperationItem, ItemImport, Milestone
 from cooperation.queue import enqueue
-from cooperation.services import item_update, milestone_save, tracked_save
+from cooperation.services import items_update_with_history, milestone_save, tracked_save
 
 from . import plan as planning
 from . import reader
@@ -28,6 +28,7 @@ from . import reader
 logger = logging.getLogger("cooperation.imports")
 REASON = gettext_noop("Import")
 PROGRESS_EVERY = 200
+BATCH = 500  # changed items per batch (one lock, UPDATE and history INSERT each)
 
 
 class Progress:
@@ -197,44 +198,62 @@ def _ordered(rows):
     return ordered
 
 
+def _fields(row, ids: dict) -> tuple[dict, set | None]:
+    """The row's values as model attributes, and its co-owners (None: not in the file)."""
+    values = dict(row.values)
+    co_owners = values.pop("co_owners", None)
+    if "parent" in values:
+        parent = values.pop("parent")
+        values["parent_id"] = ids.get(parent) or (
+            CooperationItem.objects.only("pk").get(code=parent).pk if parent else None
+        )
+    fields = {
+        (f"{name}_id" if name in ("agreement", "chengdu_lead", "yibin_lead") else name): value
+        for name, value in values.items()
+    }
+    return fields, co_owners
+
+
 def _apply(plan: planning.Plan, *, user, progress) -> None:
+    """New items one by one (parents first), changed items in batches, then co-owners and
+    milestones; the caller holds the transaction."""
     ids = {code: item.pk for code, item in plan.lookups.items.items()}
     done = 0
-    for row in _ordered(plan.items):
-        values = dict(row.values)
-        co_owners = values.pop("co_owners", None)
-        if "parent" in values:
-            parent = values.pop("parent")
-            values["parent_id"] = ids.get(parent) or (
-                CooperationItem.objects.only("pk").get(code=parent).pk if parent else None
-            )
-        fields = {
-            (f"{name}_id" if name in ("agreement", "chengdu_lead", "yibin_lead") else name): value
-            for name, value in values.items()
-        }
-        if row.action == planning.CREATE:
-            item = CooperationItem(code=row.code)
-            tracked_save(item, user=user, reason=REASON, fields=fields)
-            ids[row.code] = item.pk
-        else:
-            item = plan.lookups.items[row.code]
-            item_update(item=item, user=user, reason=REASON, fields=fields)
-        if co_owners is not None:
-            item._history_user = user
-            item._change_reason = REASON
-            item.co_owners.set(co_owners)
+    ordered = _ordered(plan.items)
+    owners: list[tuple[int, set]] = []
+    for row in [row for row in ordered if row.action == planning.CREATE]:
+        fields, co_owners = _fields(row, ids)
+        item = CooperationItem(code=row.code)
+        tracked_save(item, user=user, reason=REASON, fields=fields)
+        ids[row.code] = item.pk
+        if co_owners:
+            owners.append((item.pk, co_owners))
         done += 1
         if done % PROGRESS_EVERY == 0:
             progress(done)
+    updates = [row for row in ordered if row.action == planning.UPDATE]
+    for start in range(0, len(updates), BATCH):
+        changes = {}
+        for row in updates[start : start + BATCH]:
+            fields, co_owners = _fields(row, ids)
+            changes[ids[row.code]] = fields
+            if co_owners is not None:
+                owners.append((ids[row.code], co_owners))
+        items_update_with_history(changes=changes, user=user, reason=REASON)
+        done += len(changes)
+        progress(done)
+    for item in CooperationItem.objects.filter(pk__in=[pk for pk, _o in owners]):
+        wanted = dict(owners)[item.pk]
+        if {org.pk for org in item.co_owners.all()} != wanted:
+            item._history_user = user
+            item._change_reason = REASON
+            item.co_owners.set(wanted)
     for row in plan.milestones:
         if row.action == planning.UNCHANGED:
             continue
         if row.pk is None:
-            milestone = Milestone(
-                item_id=ids.get(row.item_code)
-                or CooperationItem.objects.get(code=row.item_code).pk,
-                title_zh=row.title_zh,
-            )
+            item_id = ids.get(row.item_code) or CooperationItem.objects.get(code=row.item_code).pk
+            milestone = Milestone(item_id=item_id, title_zh=row.title_zh)
         else:
             milestone = Milestone.objects.get(pk=row.pk)
         milestone_save(milestone=milestone, user=user, fields=row.values, reason=REASON)
