@@ -121,7 +121,14 @@ def seed_everything(*, user) -> dict:
         due_at=start - datetime.timedelta(days=3),
     )
     Notification.objects.create(user=user, title="walk", reminder=reminder)
-    from cooperation.models import ItemImport
+    from cooperation.models import ChatRobot, ItemImport
+
+    ChatRobot.objects.create(
+        name="walk",
+        platform="wecom",
+        webhook_url="http://127.0.0.1:9/cgi-bin/webhook/send?key=walk",
+        organization=item.chengdu_lead,
+    )
 
     ItemImport.objects.create(
         created_by=user,
