@@ -351,11 +351,45 @@ def items_update_with_history(*, changes: dict[int, dict], user, reason: str) ->
         now = timezone.now()
         for item in rows:
             item.updated_at = now
-        CooperationItem.objects.bulk_update(
-            rows, [*sorted(names), "version", "updated_at"], batch_size=500
-        )
+        _bulk_set(rows, [*sorted(names), "version", "updated_at"])
         history = CooperationItem.history.bulk_history_create(
             rows, batch_size=500, default_user=user, default_change_reason=reason[:100]
         )
         _backfill_m2m_history(history)
     return [item.pk for item in rows]
+
+
+def _bulk_set(rows: list, attnames: list[str]) -> None:
+    """Write ``attnames`` of ``rows`` (already validated) in one UPDATE per 500 rows.
+
+    On PostgreSQL one ``UPDATE … FROM unnest(arrays)``: ``bulk_update``'s CASE WHEN per row
+    and column costs ~5 ms of Python a row. Elsewhere ``bulk_update``.
+    """
+    from django.db import connection
+
+    model = type(rows[0])
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(rows, attnames, batch_size=500)
+        return
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    fields = [by_attname[name] for name in attnames]
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"{quote(f.column)} = v.c{i}" for i, f in enumerate(fields))
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    names = ", ".join(f"c{i}" for i in range(len(fields)))
+    pk = model._meta.pk
+    # Only table and column names and types from the model are formatted in.
+    sql = (
+        f"UPDATE {quote(model._meta.db_table)} AS t SET {columns} "  # noqa: S608
+        f"FROM unnest(%s::{pk.db_type(connection)}[], {arrays}) AS v(pk, {names}) "
+        f"WHERE t.{quote(pk.column)} = v.pk"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 500):
+            chunk = rows[start : start + 500]
+            params = [[row.pk for row in chunk]]
+            params += [
+                [f.get_db_prep_value(getattr(row, f.attname), connection) for row in chunk]
+                for f in fields
+            ]
+            cursor.execute(sql, params)
