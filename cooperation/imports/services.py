@@ -12,7 +12,7 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -99,9 +99,10 @@ def item_import_check(*, job: ItemImport) -> ItemImport:
     try:
         plan = _plan(job, progress)
     except reader.WorkbookError as exc:
-        job.state, job.failure = ImportState.FAILED, str(exc)
-        job.save(update_fields=["state", "failure"])
-        return job
+        return _failed(job, str(exc))
+    except Exception:  # a damaged file openpyxl trips over: shown, never left "checking"
+        logger.exception("import check failed", extra={"event": "import_failed", "id": job.pk})
+        return _failed(job, _("This workbook cannot be read: save it again as .xlsx."))
     finally:
         progress.close()
     job.preview = plan.preview()
@@ -167,6 +168,13 @@ def item_import_apply(*, job: ItemImport, user) -> ItemImport:
                 job.save(update_fields=["state", "applied_at", "failure", "rows_done"])
         except ValidationError as exc:
             return _failed(job, "; ".join(exc.messages))
+        except IntegrityError as exc:  # a rule the database enforces: nothing was applied
+            logger.warning("import refused by the database", extra={"event": "import_failed"})
+            return _failed(
+                job,
+                _("The database refused a row, nothing was imported: %(error)s")
+                % {"error": str(exc).splitlines()[0]},
+            )
         return job
     finally:
         progress.close()
