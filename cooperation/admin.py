@@ -5,6 +5,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
     Agreement,
+    ChatRobot,
     ConsultationMechanism,
     CooperationItem,
     Meeting,
@@ -249,6 +250,7 @@ class ReminderAdmin(ChangeReasonAdmin):
     list_display = [
         "kind",
         "recipient",
+        "robot",
         "meeting",
         "item",
         "due_at",
@@ -259,7 +261,7 @@ class ReminderAdmin(ChangeReasonAdmin):
     ]
     list_filter = ["state", "kind", "channel"]
     search_fields = ["key", "recipient__username", "last_error"]
-    list_select_related = ["recipient", "meeting__mechanism", "item"]
+    list_select_related = ["recipient", "robot", "meeting__mechanism", "item"]
     date_hierarchy = "due_at"
     readonly_fields = ["key", "claimed_at", "claimed_by", "sent_at", "created_at"]
     actions = ["send_again"]
@@ -277,6 +279,26 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ["title", "user", "created_at", "read_at"]
     search_fields = ["title", "user__username"]
     list_select_related = ["user"]
+
+
+@admin.register(ChatRobot)
+class ChatRobotAdmin(ChangeReasonAdmin):
+    """Group robots; each one's messages waiting and failed are shown (README, "Group robots")."""
+
+    list_display = ["name", "platform", "organization", "leaders_city", "is_active", "failing"]
+    list_filter = ["platform", "is_active", "leaders_city"]
+    search_fields = ["name", "organization__name_zh", "organization__short_name_zh"]
+    autocomplete_fields = ["organization"]
+    list_select_related = ["organization"]
+
+    @admin.display(description=_("waiting after a failure / failed"))
+    def failing(self, robot) -> str:
+        from .choices import ReminderState
+
+        rows = robot.reminders.exclude(last_error="")
+        waiting = rows.filter(state=ReminderState.PENDING).count()
+        failed = rows.filter(state=ReminderState.FAILED).count()
+        return f"{waiting} / {failed}"
 
 
 # Webhook subscriptions, events and deliveries (cooperation/webhooks/).

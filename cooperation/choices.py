@@ -119,6 +119,20 @@ class ReminderState(models.TextChoices):
 class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     WEBHOOK = "webhook", _("Webhook")
+    WECOM = "wecom", _("WeCom group robot")
+    DINGTALK = "dingtalk", _("DingTalk group robot")
+
+
+# The channels that are a chat group's robot (cooperation/robots/).
+ROBOT_CHANNELS = (Channel.WECOM, Channel.DINGTALK)
+
+
+class ImportState(models.TextChoices):
+    CHECKING = "checking", _("Checking")
+    CHECKED = "checked", _("Checked: waiting for confirmation")
+    APPLYING = "applying", _("Importing")
+    APPLIED = "applied", _("Imported")
+    FAILED = "failed", _("Failed")
 
 
 # --- The supervision loop (交办 → 签收 → 审核 → 办结 → 销号): cooperation/workflow/ ---------

@@ -319,3 +319,80 @@ def _backfill_m2m_history(rows) -> None:
                 for link in links.get(row.id, [])
             ]
         )
+
+
+def items_update_with_history(*, changes: dict[int, dict], user, reason: str) -> list[int]:
+    """Change the fields of many items at once (an import): ``changes`` is {item id: {field
+    attname: value}}; returns the ids of the items that changed.
+
+    The same rules as ``item_update`` for fields other than status (which only
+    ``item_update`` changes): under row locks, validated, ``version`` bumped, one history row
+    per changed item with ``user`` and ``reason``, co-owners recorded with it. In statements
+    of 500 rows instead of eight statements an item.
+    """
+    if any("status" in fields for fields in changes.values()):
+        raise ValueError("status changes go through item_update")
+    user = user or system_user()
+    with transaction.atomic():
+        locked = CooperationItem.objects.select_for_update().filter(pk__in=list(changes))
+        rows, names = [], set()
+        for item in locked.order_by("pk"):
+            diff = {n: v for n, v in changes[item.pk].items() if getattr(item, n) != v}
+            if not diff:
+                continue
+            for name, value in diff.items():
+                setattr(item, name, value)
+            item.full_clean(
+                exclude=[f.name for f in item._meta.fields if f.attname not in diff],
+                validate_unique="code" in diff,
+            )
+            item.version += 1
+            rows.append(item)
+            names |= set(diff)
+        if not rows:
+            return []
+        now = timezone.now()
+        for item in rows:
+            item.updated_at = now
+        _bulk_set(rows, [*sorted(names), "version", "updated_at"])
+        history = CooperationItem.history.bulk_history_create(
+            rows, batch_size=500, default_user=user, default_change_reason=reason[:100]
+        )
+        _backfill_m2m_history(history)
+    return [item.pk for item in rows]
+
+
+def _bulk_set(rows: list, attnames: list[str]) -> None:
+    """Write ``attnames`` of ``rows`` (already validated) in one UPDATE per 500 rows.
+
+    On PostgreSQL one ``UPDATE … FROM unnest(arrays)``: ``bulk_update``'s CASE WHEN per row
+    and column costs ~5 ms of Python a row. Elsewhere ``bulk_update``.
+    """
+    from django.db import connection
+
+    model = type(rows[0])
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(rows, attnames, batch_size=500)
+        return
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    fields = [by_attname[name] for name in attnames]
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"{quote(f.column)} = v.c{i}" for i, f in enumerate(fields))
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    names = ", ".join(f"c{i}" for i in range(len(fields)))
+    pk = model._meta.pk
+    # Only table and column names and types from the model are formatted in.
+    sql = (
+        f"UPDATE {quote(model._meta.db_table)} AS t SET {columns} "  # noqa: S608
+        f"FROM unnest(%s::{pk.db_type(connection)}[], {arrays}) AS v(pk, {names}) "
+        f"WHERE t.{quote(pk.column)} = v.pk"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 500):
+            chunk = rows[start : start + 500]
+            params = [[row.pk for row in chunk]]
+            params += [
+                [f.get_db_prep_value(getattr(row, f.attname), connection) for row in chunk]
+                for f in fields
+            ]
+            cursor.execute(sql, params)

@@ -87,3 +87,24 @@ def make_document(job_id: int) -> str:
     from cooperation.documents.jobs import document_job_run
 
     return document_job_run(job_id=job_id)
+
+
+@shared_task(**RETRY)
+def item_import_check_task(import_id: int) -> str:
+    """The dry run of a large Excel import (cooperation/imports/)."""
+    from cooperation.imports.services import item_import_check
+    from cooperation.models import ItemImport
+
+    return item_import_check(job=ItemImport.objects.get(pk=import_id)).state
+
+
+@shared_task(**RETRY)
+def item_import_apply_task(import_id: int, user_id: int) -> str:
+    """Apply a confirmed large Excel import, all rows or none."""
+    from django.contrib.auth import get_user_model
+
+    from cooperation.imports.services import item_import_apply
+    from cooperation.models import ItemImport
+
+    user = get_user_model().objects.get(pk=user_id)
+    return item_import_apply(job=ItemImport.objects.get(pk=import_id), user=user).state

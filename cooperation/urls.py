@@ -4,7 +4,7 @@ from cooperation.meetings.urls import urlpatterns as meeting_urlpatterns
 from cooperation.workflow.urls import urlpatterns as workflow_urlpatterns
 
 from . import views
-from .views import agreement, api_tokens, documents, reports, supervision
+from .views import agreement, api_tokens, bulk, documents, imports, reports, supervision
 
 app_name = "cooperation"
 
@@ -12,6 +12,13 @@ urlpatterns = [
     path("", reports.dashboard, name="dashboard"),
     path("items/", views.item_list, name="item_list"),
     path("items/export.<str:fmt>", reports.item_export, name="item_export"),
+    path("items/bulk/", bulk.item_bulk_update, name="item_bulk_update"),
+    # The Excel ledger import (cooperation/imports/).
+    path("items/import/", imports.import_index, name="import_index"),
+    path("items/import/template.xlsx", imports.import_template, name="import_template"),
+    path("items/import/<int:pk>/", imports.import_detail, name="import_detail"),
+    path("items/import/<int:pk>/progress/", imports.import_progress, name="import_progress"),
+    path("items/import/<int:pk>/apply/", imports.import_apply, name="import_apply"),
     path("items/<int:pk>/", views.item_detail, name="item_detail"),
     path("items/<int:pk>/history/", views.item_history_view, name="item_history"),
     path("items/<int:pk>/update/", views.item_update, name="item_update"),

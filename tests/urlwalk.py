@@ -22,9 +22,11 @@ from django.utils import timezone
 from cooperation.api.tokens import api_token_create
 from cooperation.choices import City, Health, ReminderKind, Role, Status
 from cooperation.models import (
+    ChatRobot,
     ConsultationMechanism,
     CooperationItem,
     DocumentJob,
+    ItemImport,
     Meeting,
     Membership,
     Milestone,
@@ -107,6 +109,7 @@ PREFIX_MODELS = {
     "evidence": "cooperation.Evidence",
     "comment": "cooperation.Comment",
     "documentjob": "cooperation.DocumentJob",
+    "import": "cooperation.ItemImport",
 }
 
 
@@ -143,6 +146,21 @@ def seed_everything(*, user) -> dict:
     event = WebhookEvent.objects.create(type="item.changed", resource_type="item", resource_id=1)
     WebhookDelivery.objects.create(
         key="walk", subscription=subscription, event=event, resource_key="item:1"
+    )
+    ChatRobot.objects.create(
+        name="walk",
+        platform="wecom",
+        webhook_url="http://127.0.0.1:9/cgi-bin/webhook/send?key=walk",
+        organization=item.chengdu_lead,
+    )
+
+    ItemImport.objects.create(
+        created_by=user,
+        filename="walk.xlsx",
+        content=b"",
+        sha256="0" * 64,
+        state="checked",
+        preview={"items": [], "milestones": [], "errors": [], "counts": {}, "ignored": []},
     )
     job = DocumentJob.objects.create(
         kind="circular", subject="period:2026", requested_by=user, state="done", content=b"x"

@@ -355,6 +355,15 @@ CHENGYI_SLIP_PREFIX = env("CHENGYI_SLIP_PREFIX", "成宜督")
 CHENGYI_REMINDER_MAX_ATTEMPTS = env_int("CHENGYI_REMINDER_MAX_ATTEMPTS", 5)
 CHENGYI_WEBHOOK_URL = env("CHENGYI_WEBHOOK_URL")
 CHENGYI_WEBHOOK_TIMEOUT = env_int("CHENGYI_WEBHOOK_TIMEOUT", 10)
+# Group robots (cooperation/robots/): messages a minute per robot, and each platform's size
+# limit for a markdown message in UTF-8 bytes.
+CHENGYI_ROBOT_PER_MINUTE = env_int("CHENGYI_ROBOT_PER_MINUTE", 20)
+CHENGYI_ROBOT_WECOM_MAX_BYTES = env_int("CHENGYI_ROBOT_WECOM_MAX_BYTES", 4096)
+CHENGYI_ROBOT_DINGTALK_MAX_BYTES = env_int("CHENGYI_ROBOT_DINGTALK_MAX_BYTES", 20000)
+# The Excel ledger import (cooperation/imports/): largest file, and up to how many rows a
+# file is checked and applied in the request (more: by a Celery task, with a progress bar).
+CHENGYI_IMPORT_MAX_MB = env_int("CHENGYI_IMPORT_MAX_MB", 10)
+CHENGYI_IMPORT_INLINE_ROWS = env_int("CHENGYI_IMPORT_INLINE_ROWS", 500)
 # Seconds the detailed health check waits for the broker and for worker replies (the public
 # one never asks the broker: it counts workers by their heartbeat in the database).
 CHENGYI_HEALTH_TIMEOUT = float(env("CHENGYI_HEALTH_TIMEOUT", "1"))

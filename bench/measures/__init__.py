@@ -5,6 +5,7 @@ from . import (  # noqa: F401
     documents,
     exports,
     history,
+    imports,
     queries,
     reminders,
     scale,

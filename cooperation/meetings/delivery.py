@@ -23,7 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape
 
-from cooperation.choices import Channel
+from cooperation.choices import ROBOT_CHANNELS, Channel
 from cooperation.models import Notification, Reminder
 from cooperation.notifications import notification_build
 
@@ -441,6 +441,17 @@ def deliver(
         if gate is not None:
             gate()
         webhook_post(reminder=reminder, message=message, rendered=rendered)
+        return ""
+    if reminder.channel in ROBOT_CHANNELS:
+        from cooperation.robots import compose, send
+
+        robot = reminder.robot
+        if robot is None:
+            raise DeliveryError(f"{reminder.channel}: the robot was removed")
+        send.post(
+            robot,
+            compose.payload(platform=robot.platform, title=rendered.subject, content=rendered.text),
+        )
         return ""
     if not reminder.recipient.email:
         return NO_ADDRESS

@@ -31,8 +31,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
-from cooperation.choices import Channel, ReminderState
+from cooperation.choices import ROBOT_CHANNELS, Channel, ReminderState
 from cooperation.models import Notification, Reminder
+from cooperation.robots import compose as robot_compose
+from cooperation.robots.throttle import RobotBudget
 from cooperation.services import system_user
 
 from . import delivery, outbox
@@ -104,6 +106,7 @@ class Run:
         self.notifications: list[Notification] = []  # of e-mail rows that failed
         self.delivered: list[tuple[Ready, str, float]] = []  # sent, not yet recorded
         self.slots: set[tuple] = set()  # meetings and people reminded in this run
+        self.robots = RobotBudget(worker=worker)  # messages per robot and minute
 
     def deliver(self, limit: int) -> None:
         sender = self.sender = Sender()
@@ -148,7 +151,7 @@ class Run:
         the rows that will not be sent (no longer relevant, broken) go to the outcomes."""
         reminders = list(
             Reminder.objects.select_related(
-                "recipient__profile", "meeting__mechanism", "item__parent"
+                "recipient__profile", "meeting__mechanism", "item__parent", "robot"
             )
             .filter(pk__in=pks)
             .order_by("due_at", "pk")
@@ -173,6 +176,11 @@ class Run:
                 _broken_log(reminder)
                 self.outcomes.failed.append((reminder, f"{type(exc).__name__}: {exc}"))
                 continue
+            if reminder.robot_id is not None:
+                wait = self.robots.wait_until(reminder.robot_id, lookups.now)
+                if wait is not None:  # the robot's 20 a minute are used: it waits its turn
+                    self.outcomes.deferred.append((reminder, wait))
+                    continue
             yield ready
             # What the sender reported meanwhile is recorded now: it waits for that record
             # before handing over its next message.
@@ -184,9 +192,13 @@ class Run:
         language = language_of(reminder)
         with translation.override(language):
             message = compose(reminder, batch=lookups)
-            rendered = delivery.render(message, recipient=reminder.recipient, batch=renderings)
+            if reminder.channel in ROBOT_CHANNELS:
+                text = robot_compose.markdown(message, platform=reminder.channel)
+                rendered = delivery.Rendered(subject=message.subject, text=text, html="")
+            else:
+                rendered = delivery.render(message, recipient=reminder.recipient, batch=renderings)
         note = outgoing = None
-        if reminder.channel != Channel.WEBHOOK:
+        if reminder.channel == Channel.EMAIL:
             # The in-app copy reads in whichever language its reader has when reading it.
             messages = {language: message}
             for other, _name in settings.LANGUAGES:

@@ -98,6 +98,7 @@ def _reminded_recently(reminder: Reminder, now) -> bool:
             meeting_id=reminder.meeting_id,
             kind=ReminderKind.MEETING,
             recipient_id=reminder.recipient_id,
+            robot_id=reminder.robot_id,
             channel=reminder.channel,
             state=ReminderState.SENT,
             sent_at__gt=now - RECENTLY,
@@ -111,7 +112,7 @@ def meeting_slot(reminder: Reminder) -> tuple | None:
     """What "already reminded of this meeting" is about: meeting, person (or robot), channel."""
     if reminder.kind != ReminderKind.MEETING:
         return None
-    return (reminder.meeting_id, reminder.recipient_id, reminder.channel)
+    return (reminder.meeting_id, reminder.recipient_id, reminder.channel, reminder.robot_id)
 
 
 class BatchLookups:
@@ -140,7 +141,7 @@ class BatchLookups:
             kind=ReminderKind.MEETING,
             state=ReminderState.SENT,
             sent_at__gt=now - RECENTLY,
-        ).values_list("pk", "meeting_id", "recipient_id", "channel")
+        ).values_list("pk", "meeting_id", "recipient_id", "channel", "robot_id")
         for pk, *slot in recent:
             self.sent.setdefault(tuple(slot), set()).add(pk)
 
@@ -375,6 +376,11 @@ def compose(
     if recipient is not None and not recipient.is_active:
         raise NotRelevant("The recipient's account is inactive.")
     now = batch.now if batch is not None else now or timezone.now()
+    if reminder.robot_id is not None:
+        from cooperation.robots.compose import COMPOSERS as ROBOT_COMPOSERS
+
+        if reminder.kind in ROBOT_COMPOSERS:
+            return ROBOT_COMPOSERS[reminder.kind](reminder, now)
     if batch is not None and reminder.kind == ReminderKind.MEETING:
         return _meeting_reminder(reminder, now, batch)
     return COMPOSERS[reminder.kind](reminder, now)

@@ -273,9 +273,11 @@ class Outcomes:
     cancelled: list[tuple[Reminder, str]] = field(default_factory=list)  # with the reason
     failed: list[tuple[Reminder, str]] = field(default_factory=list)  # with the error
     released: list[Reminder] = field(default_factory=list)  # not attempted: back to pending
+    # not attempted, waiting for a robot's next minute: back to pending until then
+    deferred: list[tuple[Reminder, datetime.datetime]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.cancelled or self.failed or self.released)
+        return bool(self.cancelled or self.failed or self.released or self.deferred)
 
 
 def _failure(reminder: Reminder, error: str, now: datetime.datetime) -> tuple[dict, str]:
@@ -321,6 +323,14 @@ def outcomes_record(outcomes: Outcomes, *, worker: str, user=None) -> dict[int, 
             ).update(
                 state=ReminderState.PENDING,
                 attempts=F("attempts") - 1,
+                claimed_by="",
+                claimed_at=None,
+            )
+        for reminder, wait in outcomes.deferred:
+            Reminder.objects.filter(_held_by(worker), pk=reminder.pk).update(
+                state=ReminderState.PENDING,
+                attempts=F("attempts") - 1,
+                next_attempt_at=wait,
                 claimed_by="",
                 claimed_at=None,
             )

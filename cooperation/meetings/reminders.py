@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from cooperation.choices import Channel, MeetingState, NoticeKind, ReminderKind, ReminderState
 from cooperation.models import ConsultationMechanism, Meeting, Reminder
+from cooperation.robots.audience import robot_rows
 from cooperation.services import system_user
 from cooperation.workflow.preferences import wanting_at_once
 
@@ -44,6 +45,7 @@ class Planned:
     item_id: int | None = None
     recipient_id: int | None = None
     channel: str = Channel.EMAIL
+    robot_id: int | None = None
     context: dict = field(default_factory=dict)
 
 
@@ -90,6 +92,7 @@ def write(rows: list[Planned], *, reason: str) -> int:
             meeting=row.meeting,
             item_id=row.item_id,
             recipient_id=row.recipient_id,
+            robot_id=row.robot_id,
             due_at=row.due_at,
             context=row.context,
         )
@@ -127,6 +130,13 @@ def _for_everyone(kind, meeting, users, *, due_at, offset=None, context=None) ->
                 context=context or {},
             )
         )
+    rows += robot_rows(
+        kind,
+        base_key=meeting_key(kind, meeting, offset=offset).removesuffix(":webhook"),
+        due_at=due_at,
+        meeting=meeting,
+        context=context,
+    )
     return rows
 
 
@@ -159,6 +169,12 @@ def status_calls_plan(meeting: Meeting, *, now, until) -> int:
     if due_at <= until and meeting.starts_at - max(due_at, now) >= STATUS_CALL_MIN_NOTICE:
         for uid in recipients.status_call_missing(meeting):
             rows.append(_status_call(ReminderKind.STATUS_CALL, meeting, uid, due_at))
+        rows += robot_rows(
+            ReminderKind.STATUS_CALL,
+            base_key=f"{ReminderKind.STATUS_CALL}:{meeting.pk}",
+            due_at=due_at,
+            meeting=meeting,
+        )
     first_calls = Reminder.objects.filter(
         meeting=meeting,
         kind=ReminderKind.STATUS_CALL,
@@ -237,6 +253,12 @@ def minutes_nudges_plan(*, now) -> int:
                     recipient_id=uid,
                 )
             )
+        rows += robot_rows(
+            ReminderKind.MINUTES_NUDGE,
+            base_key=f"{ReminderKind.MINUTES_NUDGE}:{meeting.pk}",
+            due_at=meeting.starts_at + after,
+            meeting=meeting,
+        )
     return write(rows, reason="Minutes reminder planned")
 
 
@@ -323,6 +345,22 @@ def notices_plan(meeting: Meeting, kind: str, *, now, context=None) -> int:
                 context=context or {},
             )
         )
+    told = set(
+        meeting.reminders.filter(robot__isnull=False, state=ReminderState.SENT).values_list(
+            "robot_id", flat=True
+        )
+    )
+    rows += [
+        row
+        for row in robot_rows(
+            kind,
+            base_key=f"{kind}:{meeting.pk}:r{meeting.revision}",
+            due_at=now,
+            meeting=meeting,
+            context=context,
+        )
+        if row.robot_id in told
+    ]
     return write(rows, reason=f"{kind} notice planned")
 
 

@@ -2,9 +2,11 @@ from .agreement import Clause, Source
 from .api import ApiToken
 from .documents import DocumentJob, DocumentKind, DocumentNumber, JobState
 from .health import WorkerHeartbeat
+from .imports import ItemImport
 from .items import Agreement, CooperationItem, Milestone, StatusUpdate
 from .meetings import ConsultationMechanism, Meeting, Notification, Reminder
 from .organizations import Membership, Organization, Profile
+from .robots import ChatRobot
 from .sessions import SignedInSession
 from .submissions import FormSubmission
 from .supervision import SlipFeedback, SlipNumber, SupervisionSlip
@@ -22,6 +24,7 @@ __all__ = [
     "Acknowledgement",
     "Agreement",
     "ApiToken",
+    "ChatRobot",
     "Clause",
     "Comment",
     "CompletionConfirmation",
@@ -33,6 +36,7 @@ __all__ = [
     "DocumentNumber",
     "Evidence",
     "FormSubmission",
+    "ItemImport",
     "JobState",
     "Meeting",
     "Membership",

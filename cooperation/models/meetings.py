@@ -273,6 +273,14 @@ class Reminder(models.Model):
         related_name="reminders",
         verbose_name=_("recipient"),
     )
+    robot = models.ForeignKey(
+        "cooperation.ChatRobot",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        verbose_name=_("group robot"),
+    )
     due_at = models.DateTimeField(_("due at"))
     state = models.CharField(
         _("state"), max_length=16, choices=ReminderState.choices, default=ReminderState.PENDING

@@ -44,6 +44,7 @@ def item_list(request):
         "items": page.object_list,
         "active_filters": active_filters(request, item_filter),
         "has_memberships": bool(permissions.organization_ids(request.user)),
+        "is_supervisor": permissions.is_supervisor(request.user),
         "stale_days": item_filter.form.cleaned_data.get("stale_days")
         if item_filter.is_valid()
         else None,
