@@ -44,7 +44,8 @@ def test_chengdu_coordinator_filters_reports_and_sees_it_in_timeline_and_history
     latest = page.get_by_test_id("history").locator("li").first
     expect(latest).to_contain_text("张明")
     expect(latest).to_contain_text("进展报送")
-    expect(latest.locator("tr", has_text="健康度")).to_contain_text("正常")
+    # Fixture items start "not assessed" (未评估); the report assessed KP-1 as at risk.
+    expect(latest.locator("tr", has_text="健康度")).to_contain_text("未评估")
     expect(latest.locator("tr", has_text="健康度")).to_contain_text("有风险")
     expect(latest.locator("tr", has_text="进度")).to_contain_text("30")
 

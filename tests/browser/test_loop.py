@@ -42,6 +42,8 @@ def submit_report(page, *, progress, narrative, status=None, pdf_path=None, mile
     if status:
         page.get_by_label("状态").select_option(label=status)
     page.get_by_label("进度（%）").fill(str(progress))
+    # Items start "not assessed" and a report must assess them: nothing is preselected.
+    page.get_by_role("radio", name="健康度: 正常").check()
     page.get_by_label("进展情况").fill(narrative)
     if milestones:
         for box in page.locator("input[name=milestones_done]").all():
@@ -188,6 +190,7 @@ def test_a_shorter_path_in_english(page, live_server, login, demo_users, new_con
     page.get_by_test_id("report-button").click()
     page.get_by_label("Status").select_option(label="Cancelled")
     page.get_by_label("Progress (%)").fill("10")
+    page.get_by_role("radio", name="Health: On track").check()  # items start not assessed
     page.get_by_label("Progress narrative").fill("Merged into KP-2")
     page.get_by_label("Evidence files").set_input_files(str(pdf_path))
     page.get_by_test_id("submit-report").click()

@@ -49,7 +49,8 @@ def test_supervisor_sets_a_meeting_for_tomorrow_and_its_reminder_arrives(
     assert event.decoded("dtstart").astimezone(timezone.get_current_timezone()).date() == tomorrow
     assert str(event["location"]) == "宜宾市政府第二会议室"
 
-    page.get_by_role("link", name=re.compile("通知")).click()
+    # The navigation's "通知 N 未读", not the meeting page's "会议通知（Word）".
+    page.get_by_role("link", name=re.compile(r"^通知")).click()
     notice = page.get_by_test_id("notifications").locator("li").first
     expect(notice).to_contain_text("会商提醒")
     notice.get_by_role("button", name="查看").click()
