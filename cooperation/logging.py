@@ -43,6 +43,11 @@ class StructuredFormatter(logging.Formatter):
         return json.dumps(payload, ensure_ascii=False)
 
 
+# Extra fields the plain console leaves out: what the message already says (Celery's task
+# ``data``, the dev server's ``request`` socket and ``server_time``) or an internal marker.
+_PLAIN_SKIP = {"event", "data", "request", "server_time", "status_code"}
+
+
 class PlainFormatter(logging.Formatter):
     """`make run`'s console: one readable line per record, its extra fields as key=value."""
 
@@ -54,6 +59,6 @@ class PlainFormatter(logging.Formatter):
         extras = [
             f"{key}={value}"
             for key, value in vars(record).items()
-            if key not in _STANDARD and not key.startswith("_") and key != "event"
+            if key not in _STANDARD and not key.startswith("_") and key not in _PLAIN_SKIP
         ]
         return f"{line} [{' '.join(extras)}]" if extras else line
