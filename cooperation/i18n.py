@@ -15,6 +15,8 @@ from django.views.i18n import set_language
 
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
 API_PREFIX = "/api/"
+# Under /api/ but a page for people: it follows their choice like any other page.
+API_DOCS_PATH = "/api/docs/"
 
 
 def cookie_language(request) -> str | None:
@@ -24,7 +26,8 @@ def cookie_language(request) -> str | None:
 
 def is_api(request) -> bool:
     """The REST API: a program's request says its language in Accept-Language."""
-    return request.path_info.startswith(API_PREFIX)
+    path = request.path_info
+    return path.startswith(API_PREFIX) and not path.startswith(API_DOCS_PATH)
 
 
 def header_language(request) -> str | None:

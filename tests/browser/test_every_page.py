@@ -28,19 +28,40 @@ PHONE = {"width": 390, "height": 844}
 ROLES = ("anonymous", "viewer", "leader", "cd_coordinator", "yb_coordinator", "supervisor")
 LANGUAGES = ("zh-hans", "en")
 
-RUN_AXE = """async () => {
-  const result = await axe.run(document, {
-    runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa",
-                                     "best-practice"]},
+RUN_AXE = """async ({rules, exclude}) => {
+  const tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"];
+  let violations = (await axe.run(document, {
+    runOnly: {type: "tag", values: tags},
     resultTypes: ["violations"],
-  });
-  return result.violations.map(v => ({
+  })).violations;
+  if (rules.length) {  // these rules again, without the third-party widget's inside
+    violations = violations.filter(v => !rules.includes(v.id)).concat((await axe.run(
+      {include: [["html"]], exclude: exclude.map(selector => [selector])},
+      {runOnly: {type: "rule", values: rules}, resultTypes: ["violations"]},
+    )).violations);
+  }
+  return violations.map(v => ({
     id: v.id,
     impact: v.impact,
     nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ") + ": " + n.failureSummary
                                           .split("\\n").slice(1, 2).join("")),
   }));
 }"""
+
+# Swagger UI (/api/docs/, a third-party widget from drf-spectacular-sidecar): two of its
+# structural choices cannot be changed from our side without rewriting its React layout.
+# Its tag headings are <h3> right under its <h1> title (heading-order), and its info block
+# sits beside its own <main id="operations">, outside any landmark (region). Only these two
+# rules skip only the widget's own elements; every other rule (contrast, names, target
+# size, nested controls, one main, one h1) still runs on the whole page, fixed by
+# static/api/docs.css, docs.js and the page's template.
+WIDGET_EXCEPTIONS = {
+    "/api/docs/": {
+        "rules": ["heading-order", "region"],
+        "exclude": [".swagger-ui .opblock-tag", ".swagger-ui .information-container"],
+    },
+}
+NO_EXCEPTIONS = {"rules": [], "exclude": []}
 
 # What a reader would see as broken: the page wider than the screen, a cell or a header whose
 # text is cut or broken inside an English word, a placeholder that does not fit its input.
@@ -132,7 +153,7 @@ def check_page(page, url: str) -> list[str]:
         page.wait_for_timeout(50)  # layout and charts settle at the new width
         if page.evaluate("typeof axe") == "undefined":
             page.evaluate(AXE)
-        for violation in page.evaluate(RUN_AXE):
+        for violation in page.evaluate(RUN_AXE, WIDGET_EXCEPTIONS.get(url, NO_EXCEPTIONS)):
             problems.append(
                 f"{name}: axe {violation['id']} ({violation['impact']}): {violation['nodes']}"
             )
