@@ -139,6 +139,7 @@ class ItemFilter(django_filters.FilterSet):
     )
     clause = django_filters.ModelChoiceFilter(
         queryset=clause_choices(),
+        field_name="clauses",  # the model field the API schema reads the type from
         method="filter_clause",
         label=_("Agreement clause"),
         empty_label=_("All clauses"),
@@ -224,12 +225,12 @@ class ItemFilter(django_filters.FilterSet):
     def filter_light(self, queryset, name, value):
         return queryset.filter(light__in=value) if value else queryset
 
-    def filter_awaiting_review(self, queryset, name, value):
+    def filter_awaiting_review(self, queryset, name, value: bool):
         from .supervision.selectors import awaiting_review_condition
 
         return queryset.filter(awaiting_review_condition())
 
-    def filter_awaiting_confirmation(self, queryset, name, value):
+    def filter_awaiting_confirmation(self, queryset, name, value: bool):
         from .supervision.selectors import awaiting_confirmation_condition
 
         return queryset.filter(awaiting_confirmation_condition())

@@ -13,7 +13,7 @@ from bench.dataset.build import anchor_for
 from bench.dataset.items import Planner
 from bench.dataset.people import People
 from bench.harness import Goal, Probe, interleave
-from cooperation.choices import City, Role, Status
+from cooperation.choices import City, ReminderKind, Role, Status
 from cooperation.models import (
     CooperationItem,
     Meeting,
@@ -43,7 +43,10 @@ def test_dataset_has_the_agreement_and_generated_items_on_top(dataset):
     assert CooperationItem.objects.filter(code="KP-1").exists()
     assert generated().filter(parent__isnull=False).exists(), "sub-items are generated"
     assert Meeting.objects.filter(mechanism__code="lead-dept-quarterly").count() >= 18
-    assert Reminder.objects.count() == 240
+    # The calendar's reminders, as generated; the supervision slips of the day add their own.
+    slip_notices = Reminder.objects.filter(kind=ReminderKind.SUPERVISION_SLIP)
+    assert Reminder.objects.count() - slip_notices.count() == 240
+    assert slip_notices.exists(), "the day's supervision slips are issued"
 
 
 def test_every_generated_item_has_ten_reports_and_a_history_that_ends_where_it_is(dataset):

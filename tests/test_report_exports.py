@@ -77,7 +77,7 @@ def test_item_csv_applies_the_list_filters(world, leader, client):
         )
     )
     header, body = rows[0], rows[1:]
-    assert len(header) == 21
+    assert len(header) == 22
     assert [row[0] for row in body] == ["K1", "S1", "K1.1"]  # the list's order
     k1 = dict(zip(header, body[0], strict=True))
     assert list(k1.values())[:3] == ["K1", "K1事项", "Item K1"]
@@ -295,7 +295,7 @@ def test_item_rows_match_rows_made_from_model_instances(world, superuser, rf, la
     assert by_code["K2"][16] is None  # never reported
     assert by_code["K1.1"][4] == "K1"
     assert by_code["C1"][8].count("简称" if language == "zh-hans" else "-") == 3
-    assert by_code["K1"][20] == "http://testserver" + reverse(
+    assert by_code["K1"][21] == "http://testserver" + reverse(
         "cooperation:item_detail", args=[world["items"]["K1"].pk]
     )
 

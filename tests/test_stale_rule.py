@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cooperation.choices import Health, ReminderKind, Status
+from cooperation.choices import Health, NoticeKind, ReminderKind, Status
 from cooperation.meetings import recipients, reminders
-from cooperation.models import CooperationItem, Reminder, StatusUpdate
+from cooperation.models import CooperationItem, NotificationPreference, Reminder, StatusUpdate
 from cooperation.reports.selectors import dashboard_figures
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +53,12 @@ def test_dashboard_list_and_planner_count_the_same_items(workspace, client):
     found = stale_everywhere(client, workspace["users"]["viewer"])
     assert found["codes"] == found["planned"] == ["SP-7"]
     assert found["dashboard"] == found["list"] == found["planner"] == 1
+    # Per-item nudges go to those who want "items waiting for a report" at once (everyone
+    # else finds them in the daily digest).
+    for user in workspace["users"].values():
+        NotificationPreference.objects.create(
+            user=user, immediate_kinds=[NoticeKind.MEETING, NoticeKind.REPORT_DUE]
+        )
     assert reminders.stale_nudges_plan(now=now) == 1  # SP-7 to its Chengdu coordinator (cdig)
     nudged = Reminder.objects.filter(kind__in=[ReminderKind.STALE_ITEM])
     assert set(nudged.values_list("item__code", flat=True)) == {"SP-7"}

@@ -13,7 +13,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, status, viewsets
-from rest_framework.decorators import action, api_view, authentication_classes
+from rest_framework.decorators import action, api_view
 from rest_framework.decorators import permission_classes as permission_classes_of
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -298,7 +298,6 @@ class ReminderViewSet(TranslatedNotFound, viewsets.ReadOnlyModelViewSet):
 
 @extend_schema(exclude=True)
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
-@authentication_classes([])
 @permission_classes_of([])
 def api_not_found(request, *args, **kwargs):
     raise NotFound()

@@ -44,7 +44,7 @@ class Source(BilingualMixin, models.Model):
     published = models.CharField(
         _("date"), max_length=10, blank=True, help_text=_("YYYY, YYYY-MM or YYYY-MM-DD.")
     )
-    url = models.URLField(_("address"), max_length=300, blank=True)
+    url = models.URLField(_("web address"), max_length=300, blank=True)
     note_zh = models.TextField(_("Chinese note"), blank=True)
     note_en = models.TextField(_("English note"), blank=True)
     sort_order = models.PositiveIntegerField(_("order"), default=0)

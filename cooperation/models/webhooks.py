@@ -20,7 +20,7 @@ def new_secret() -> str:
 
 class WebhookSubscription(models.Model):
     name = models.CharField(_("name"), max_length=100)
-    url = models.URLField(_("address"), max_length=500)
+    url = models.URLField(_("web address"), max_length=500)
     event_types = models.JSONField(
         _("event types"), default=list, help_text=_("The events sent to this address.")
     )

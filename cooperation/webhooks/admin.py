@@ -32,7 +32,7 @@ class SupervisorsOnly:
 
 
 class SubscriptionForm(forms.ModelForm):
-    url = forms.URLField(label=_("address"), max_length=500, assume_scheme="https")
+    url = forms.URLField(label=_("web address"), max_length=500, assume_scheme="https")
     event_types = forms.MultipleChoiceField(
         label=_("event types"), choices=event_type_choices, widget=forms.CheckboxSelectMultiple
     )

@@ -50,6 +50,9 @@ def test_meeting_created_for_tomorrow_is_delivered_by_the_worker_once(
     dispatch_due_reminders.delay()
     dispatch_due_reminders.delay()
     smtp.wait_for(4, timeout=5)
-    assert len(smtp.keys()) == 3
-    assert Reminder.objects.filter(state=ReminderState.SENT).count() == 3
-    assert Notification.objects.count() == 3
+    # (Planning also finds the fixture's leads without an acknowledgement and tells them: the
+    # supervision loop's notices are not this meeting's, and are counted apart.)
+    meeting_keys = set(sent.values_list("key", flat=True))
+    assert sorted(k for k in smtp.keys() if k in meeting_keys) == sorted(meeting_keys)
+    assert sent.count() == 3
+    assert Notification.objects.filter(reminder__meeting=meeting).count() == 3

@@ -1,8 +1,10 @@
 """Delivery through a real SMTP server and a real HTTP webhook on loopback."""
 
 import datetime
+from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.test import RequestFactory
 from icalendar import Calendar
 
@@ -51,7 +53,9 @@ def test_email_has_text_html_and_calendar_parts_in_the_recipients_language(meeti
     assert "成都市政府第一会议室" in text and "2027年工作计划" in text
     assert '<html lang="zh-hans">' in html and "打开会商页面" in html
     assert f"/meetings/{meeting.pk}/" in html
-    assert chinese["Message-ID"] == f"<meeting.{meeting.pk}.d3.u{people['cd_sup'].pk}@127.0.0.1>"
+    # The Message-ID's domain is the site's host (CHENGYI_SITE_URL).
+    host = urlsplit(settings.CHENGYI_SITE_URL).hostname
+    assert chinese["Message-ID"] == f"<meeting.{meeting.pk}.d3.u{people['cd_sup'].pk}@{host}>"
 
     english = mails["yb_sup"]
     assert english["Subject"].strip().startswith("Reminder: Half-yearly consultation")

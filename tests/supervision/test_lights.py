@@ -85,7 +85,9 @@ def test_behind_points_setting_moves_the_threshold(agreement, settings):
 
 def test_list_shows_light_beside_health_and_filters_by_it(client_as, workspace, time_machine):
     time_machine.move_to(datetime.datetime(2026, 12, 4, 10, 0, tzinfo=datetime.UTC))
-    set_item("KP-1", status=Status.IN_PROGRESS, target_date=datetime.date(2026, 12, 1))
+    set_item(
+        "KP-1", status=Status.IN_PROGRESS, health="on_track", target_date=datetime.date(2026, 12, 1)
+    )
     set_item("KP-2", status=Status.IN_PROGRESS, start_date=None,
              target_date=datetime.date(2026, 12, 8))  # fmt: skip
     client = client_as("viewer")
