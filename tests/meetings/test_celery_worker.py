@@ -5,7 +5,7 @@ from django.db import connection
 
 from cooperation.choices import ReminderState
 from cooperation.meetings import changes
-from cooperation.models import Notification, Reminder
+from cooperation.models import Notification
 from cooperation.tasks import dispatch_due_reminders, plan_reminders
 from tracker.celery import app
 
