@@ -67,6 +67,14 @@ def assignment_sync(*, item: CooperationItem, user=None, now=None) -> list[Ackno
                         tracked_save(row, user=user, reason=gettext_noop("Assigned to the lead"))
                 except IntegrityError:
                     continue  # written by a concurrent sync
+                except ValidationError:
+                    # full_clean saw the row: a concurrent sync (two beats, two workers)
+                    # committed it after this one read the item's rows. Anything else is an
+                    # error.
+                    taken = Acknowledgement.objects.filter(item=item, organization_id=org_id)
+                    if taken.exists():
+                        continue
+                    raise
                 created.append(row)
             elif not row.active:
                 fields = {"active": True, "city": city}
