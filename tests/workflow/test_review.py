@@ -1,5 +1,7 @@
 """审核 / 退回: who may review, a reason to return, the author told, the correction linked."""
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -60,6 +62,9 @@ def test_review_through_the_page_and_the_todo_list(loop, loop_client):
     client = loop_client("yb_lead")
     todo = client.get(reverse("cooperation:todo_list")).content.decode()
     assert update.get_absolute_url() in todo
+    # The page's title is its name only, and each list appears once.
+    assert re.search(r"<title>\s*待办", todo) and "<section" not in todo.split("</title>")[0]
+    assert todo.count('data-testid="slips-to-answer"') == 1
     response = client.post(
         reverse("cooperation:statusupdate_review", args=[update.pk]), {"decision": "return"}
     )
