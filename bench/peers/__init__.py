@@ -1,0 +1,1 @@
+"""Peers the benchmark compares with, installed and served on loopback at bench time."""
