@@ -21,7 +21,7 @@ SITE_URL ?= http://127.0.0.1:$(PORT)
 RUN_ENV := DJANGO_DEBUG=1 CHENGYI_DEMO=1 DJANGO_SETTINGS_MODULE=tracker.settings \
   CHENGYI_SITE_URL=$(SITE_URL) DJANGO_LOG_FORMAT=plain
 
-.PHONY: run test lint format messages makemessages fixtures bench services install clean compose-check loadtest lock nginx-check
+.PHONY: run test lint format messages makemessages fixtures bench bench-peers services install clean compose-check loadtest lock nginx-check
 
 # Every dependency, transitive ones included, is pinned with its hashes in the lock files,
 # made from pyproject.toml by `make lock`: requirements.lock (the app: the Dockerfile) and
@@ -100,6 +100,13 @@ test: $(STAMP) messages services lint compose-check nginx-check
 bench: $(STAMP) messages services
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) CELERY_BROKER_URL=$(BENCH_REDIS_URL) \
 	$(PY) -m bench $(BENCH_ARGS)
+
+# Our pages against Redmine's on the same 10,000 items: installs Debian's redmine, redmine-pgsql
+# and puma on first use (as root), serves it on loopback for the run only. REDMINE_DATABASE
+# names Redmine's database (default redmine_bench, made when missing).
+bench-peers: $(STAMP) messages services
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) CELERY_BROKER_URL=$(BENCH_REDIS_URL) \
+	$(PY) -m bench --peers $(BENCH_ARGS)
 
 # Locust lives in its own virtualenv: it is a client, not part of the app.
 LOADTEST_VENV := .venv-loadtest

@@ -33,9 +33,20 @@ def parse(argv):
     parser.add_argument("--list", action="store_true", help="list the measurements and exit")
     parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite dataset")
     parser.add_argument("--regenerate", action="store_true", help="rebuild every dataset")
-    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results.json")
+    parser.add_argument(
+        "--peers",
+        action="store_true",
+        help="only the peers (Redmine, installed on first use) on the main dataset; results in "
+        "bench/results-peers.json and the README's peers table",
+    )
+    parser.add_argument("--results", type=Path, help="default: bench/results.json")
     parser.add_argument("--no-readme", action="store_true", help="leave README.md alone")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.peers and (args.only or args.skip):
+        parser.error("--peers runs the peers measurements alone: no --only or --skip")
+    if args.results is None:
+        args.results = ROOT / "bench" / ("results-peers.json" if args.peers else "results.json")
+    return args
 
 
 def base_env(static_root: str) -> dict:
@@ -74,7 +85,8 @@ def main(argv=None) -> int:
     settings = Settings(
         items=args.items, seed=args.seed, quick=args.quick,
         reps=args.reps or (5 if args.quick else 15), heavy_reps=5, warmup=1 if args.quick else 3,
-        reminders=min(10_000, 1_000 if args.quick else 10_000), sqlite=not args.no_sqlite,
+        reminders=min(10_000, 1_000 if args.quick else 10_000),
+        sqlite=not (args.no_sqlite or args.peers),
     )  # fmt: skip
     names = _selected(args)
     main_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE
@@ -91,7 +103,9 @@ def main(argv=None) -> int:
 
     urls = datasets.urls_for(main_url, settings)
     log("Datasets")
-    built = datasets.prepare(urls, settings, env, force=args.regenerate, day=args.day, log=log)
+    built = datasets.prepare(
+        urls, settings, env, force=args.regenerate, day=args.day, log=log, main_only=args.peers
+    )
     dataset_seconds = round(time.perf_counter() - started, 1)
     log(f"  ready in {dataset_seconds} s; collecting static files")
     subprocess.run(
@@ -118,7 +132,10 @@ def main(argv=None) -> int:
 
 
 def _selected(args) -> list[str]:
-    names = [n for n in args.only.split(",") if n] or list(harness.REGISTRY)
+    if args.peers:
+        return [n for n, m in harness.REGISTRY.items() if not m.default]
+    everything = [n for n, m in harness.REGISTRY.items() if m.default]
+    names = [n for n in args.only.split(",") if n] or everything
     unknown = [n for n in names + args.skip.split(",") if n and n not in harness.REGISTRY]
     if unknown:
         raise SystemExit(f"unknown measurement(s): {', '.join(unknown)}; see --list")
@@ -152,7 +169,9 @@ def _outputs(ctx, args, built, dataset_seconds, total, load_start) -> None:
     print(
         f"\nTotal {total / 60:.1f} min (datasets {dataset_seconds} s). Raw figures: {args.results}"
     )
-    if not args.no_readme and not args.only:
+    if not args.no_readme and args.peers:
+        report.update_readme(report.peers_section(results, info), report.PEERS)
+    elif not args.no_readme and not args.only:
         report.update_readme(report.readme_section(results, info))
 
 

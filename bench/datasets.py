@@ -44,8 +44,11 @@ def _build(url: str, env: dict, args: list[str], log) -> dict:
     return description
 
 
-def prepare(urls: dict, settings, env: dict, *, force: bool, day: str, log) -> dict:
-    """Build (or keep) every dataset; then a fresh scratch copy of the main one for writes."""
+def prepare(
+    urls: dict, settings, env: dict, *, force: bool, day: str, log, main_only: bool = False
+) -> dict:
+    """Build (or keep) every dataset; then a fresh scratch copy of the main one for writes.
+    ``main_only``: the main dataset alone (the peers read it and write nothing to it)."""
     common = ["--seed", str(settings.seed), "--day", day] + (["--force"] if force else [])
     built: dict[str, dict] = {}
     errors: list[BaseException] = []
@@ -60,11 +63,11 @@ def prepare(urls: dict, settings, env: dict, *, force: bool, day: str, log) -> d
     main_chain = [
         ("main", urls["main"], ["--items", str(settings.items)]),
         ("big", urls["big"], ["--items", str(settings.big), "--replicate-from", urls["main"]]),
-    ]
+    ][: 1 if main_only else None]
     other_chain = [
         (f"size {n}", url, ["--items", str(n)])
         for n, url in urls["sizes"].items()
-        if url != urls["main"]
+        if url != urls["main"] and not main_only
     ]
     if settings.sqlite:
         other_chain.append(("sqlite", urls["sqlite"], ["--items", str(settings.items)]))
@@ -77,5 +80,6 @@ def prepare(urls: dict, settings, env: dict, *, force: bool, day: str, log) -> d
         raise errors[0]
     # Measurements that write (concurrent submits, reminders, saves) get their own copy, so
     # the main dataset stays as generated and the next run can keep it.
-    databases.clone(urls["main"], urls["scratch"])
+    if not main_only:
+        databases.clone(urls["main"], urls["scratch"])
     return built

@@ -19,14 +19,15 @@ class Measurement:
     title: str
     func: Callable
     order: int
+    default: bool = True  # part of a run without --only (peers: make bench-peers)
 
 
 REGISTRY: dict[str, Measurement] = {}
 
 
-def measurement(name: str, title: str, order: int):
+def measurement(name: str, title: str, order: int, default: bool = True):
     def register(func):
-        REGISTRY[name] = Measurement(name, title, func, order)
+        REGISTRY[name] = Measurement(name, title, func, order, default)
         return func
 
     return register

@@ -8,6 +8,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+# The peers' table (make bench-peers), a run of its own, above the main one.
+PEERS = ("<!-- bench-peers:start -->", "<!-- bench-peers:end -->")
 
 
 def _figure(value: float | None, unit: str) -> str:
@@ -134,8 +136,6 @@ def readme_section(results, info: dict) -> str:
     m = info["machine"]
     return "\n".join([
         START,
-        "## Benchmarks",
-        "",
         "`make bench` builds the benchmark databases (PostgreSQL `chengyi_bench*`, an SQLite file "
         "under `bench/data/`), starts gunicorn with the production settings on loopback and "
         "measures every figure as a ratio of two things timed in the same run, interleaved, after "
@@ -157,12 +157,37 @@ def readme_section(results, info: dict) -> str:
     ])  # fmt: skip
 
 
-def update_readme(section: str) -> None:
+def peers_section(results, info: dict) -> str:
+    """The peers' run (``make bench-peers``): when, where, the servers' sizes, the table."""
+    m = info["machine"]
+    sizes = {(r.extra.get("workers"), r.extra.get("threads")) for r in results if r.extra}
+    servers = ", ".join(f"{w} workers × {t} threads" for w, t in sorted(sizes) if w)
+    return "\n".join([
+        PEERS[0],
+        f"Latest peers run: {info['finished']}, {info['settings']['items']:,} items, "
+        f"{m['cpus']} CPU, commit {m['commit']}; gunicorn and puma {servers or '—'} each; "
+        f"load average {info['load_average']['start'][0]:.1f} at the start, "
+        f"{info['load_average']['end'][0]:.1f} at the end.",
+        "",
+        markdown_table(results),
+        "",
+        *[f"- {r.title}: {r.note}" for r in results if r.note and r.status == "ok"],
+        PEERS[1],
+    ])  # fmt: skip
+
+
+def update_readme(section: str, markers: tuple[str, str] = (START, END)) -> None:
+    """Put ``section`` between its markers; a new one goes above the main table (the peers')
+    or at the end."""
+    start, end = markers
     text = README.read_text()
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1]
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        after = rest.split(end, 1)[1]
         text = before + section + after
+    elif start != START and START in text:
+        before, after = text.split(START, 1)
+        text = before + section + "\n\n" + START + after
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     README.write_text(text)

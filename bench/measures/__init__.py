@@ -6,6 +6,7 @@ from . import (  # noqa: F401
     exports,
     history,
     imports,
+    peers,
     queries,
     reminders,
     scale,

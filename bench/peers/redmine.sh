@@ -21,7 +21,10 @@ LOGDIR="${REDMINE_LOG_DIR:-/tmp}"
 
 log() { echo "redmine: $*" >&2; }
 psql_admin() { psql -h "$PGHOST" -p "$PGPORT" -U postgres -v ON_ERROR_STOP=1 -Atq "$@"; }
-as_www() { su -s /bin/bash www-data -c "cd $HOME_DIR && RAILS_ENV=production $*"; }
+# Redmine runs with a clean environment: a DATABASE_URL of the caller's (our bench's) would
+# take the place of Redmine's own database.yml.
+CLEAN_ENV=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/var/www LANG=C.UTF-8 RAILS_ENV=production)
+as_www() { runuser -u www-data -- "${CLEAN_ENV[@]}" bash -c "cd $HOME_DIR && $*"; }
 
 apt_wait() {
   # Another install may hold the dpkg lock: wait for it (up to 20 minutes).
@@ -110,7 +113,7 @@ case "${1:-}" in
     # of THREADS threads each, the app loaded once before the workers fork.
     port=$2 workers=$3 threads=$4
     cd "$HOME_DIR"
-    exec runuser -u www-data -- env RAILS_ENV=production \
+    exec runuser -u www-data -- "${CLEAN_ENV[@]}" \
       puma --environment production --bind "tcp://127.0.0.1:$port" \
       --workers "$workers" --threads "$threads:$threads" --preload config.ru
     ;;
