@@ -50,15 +50,42 @@ def redmine_urls(loaded, *, status: str, category: str) -> dict:
         "list": f"/projects/{loaded.project}/issues?{urlencode(query)}",
         "issue": f"/issues/{loaded.issue}",
         "api": "/issues.json?limit=50&status_id=*",
-        "count": f"/issues.json?limit=1&status_id={loaded.statuses[status]}"
-        f"&category_id={loaded.categories[category]}",
     }
+
+
+def same_content(ours_session, theirs_session, ours: dict, theirs: dict, headers: dict) -> dict:
+    """Both sides show the same thing (else the run stops): as many matching items and issues,
+    50 rows a page, the issue's journals; read from the very pages that are timed."""
+    import json
+    import re
+
+    def get(session, url, extra=None):
+        response = session.request("GET", url, headers=extra or {})
+        if response.status != 200:
+            raise PageError(f"GET {url} answered HTTP {response.status}")
+        return response.text
+
+    html = get(theirs_session, theirs["list"])
+    pagination = re.search(r'class="items">\((\d+)-(\d+)/(\d+)\)<', html)
+    api_ours = json.loads(get(ours_session, ours["api"], headers["ours"]))
+    api_theirs = json.loads(get(theirs_session, theirs["api"], headers["theirs"]))
+    seen = {
+        "list_rows": [get(ours_session, ours["list"]).count("<tr data-item="),
+                      html.count('<tr id="issue-')],
+        "list_matching": [ours["matching"], int(pagination[3]) if pagination else None],
+        "issue_journals": [ours["journals"], get(theirs_session, theirs["issue"]).count(
+            'id="change-')],
+        "api_rows": [len(api_ours["results"]), len(api_theirs["issues"])],
+        "api_total": [api_ours["count"], api_theirs["total_count"]],
+    }  # fmt: skip
+    different = {k: v for k, v in seen.items() if v[0] != v[1]}
+    if different or seen["list_rows"][0] != 50:
+        raise RuntimeError(f"our pages and Redmine's do not show the same: {different or seen}")
+    return seen
 
 
 @measurement("peers", "our pages against Redmine's on the same items", order=200, default=False)
 def peers(ctx) -> None:
-    import json
-
     from django.contrib.auth import get_user_model
     from django.utils import translation
 
@@ -97,20 +124,21 @@ def peers(ctx) -> None:
         puma.start()
         theirs_session = puma.login(PASSWORD)
         api_key = {"X-Redmine-API-Key": loaded.api_key}
-        count = json.loads(theirs_session.request("GET", theirs["count"], headers=api_key).body)
-        matched = {
-            "ours": CooperationItem.objects.filter(
-                status=Status.IN_PROGRESS, category=Category.KEY_PROJECT
-            ).count(),
-            "redmine": count["total_count"],
-        }
+        token_header = {"Authorization": f"Token {raw}"}
+        detail = CooperationItem.objects.get(code=pages.DETAIL_ITEM)
+        matched = same_content(
+            ours_session, theirs_session,
+            {**ours, "journals": detail.status_updates.count(),
+             "matching": CooperationItem.objects.filter(
+                 status=Status.IN_PROGRESS, category=Category.KEY_PROJECT).count()},
+            theirs, {"ours": token_header, "theirs": api_key},
+        )  # fmt: skip
         probes = {
             "list": (http_probe(ours_session, ours["list"], "item list"),
                      http_probe(theirs_session, theirs["list"], "Redmine issue list")),
             "issue": (http_probe(ours_session, ours["issue"], "item page"),
                       http_probe(theirs_session, theirs["issue"], "Redmine issue page")),
-            "api": (header_probe(ours_session, ours["api"], "API list",
-                                 {"Authorization": f"Token {raw}"}),
+            "api": (header_probe(ours_session, ours["api"], "API list", token_header),
                     header_probe(theirs_session, theirs["api"], "Redmine /issues.json",
                                  api_key)),
         }  # fmt: skip
@@ -120,10 +148,10 @@ def peers(ctx) -> None:
             "api": "API list, 50 items / Redmine's /issues.json?limit=50",
         }
         notes = {
-            "list": f"same filter (in progress, key project): {matched['ours']:,} items here, "
-            f"{matched['redmine']:,} issues there; 50 a page, the same columns",
-            "issue": f"item G-000001 and its issue: {loaded.journals_of_issue} journals "
-            "(one per status update), its two sub-items",
+            "list": f"same filter (in progress, key project): {matched['list_matching'][0]:,} "
+            "items, as many issues; 50 a page, the same columns",
+            "issue": f"item {pages.DETAIL_ITEM} and its issue: {matched['issue_journals'][0]} "
+            "status updates, as many journals; its two sub-items",
             "api": "every item / every issue (status_id=*), first page of 50; a token / an API "
             "key in a header",
         }
