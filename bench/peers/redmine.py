@@ -3,7 +3,6 @@ dataset (``export.py`` then ``redmine_load.rb``), served by puma, stopped after 
 
 import json
 import os
-import signal
 import subprocess
 import tempfile
 import time
@@ -12,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.client import Session
-from bench.server import LOGS, free_port
+from bench.server import LOGS, free_port, stop_group
 
 from . import export
 
@@ -120,13 +119,7 @@ class Puma:
         return session
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        stop_group(self.process)
 
 
 def _authenticity_token(html: str) -> str:
