@@ -3,6 +3,7 @@
 import argparse
 import datetime
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -76,6 +77,9 @@ def main(argv=None) -> int:
     from . import measures  # noqa: F401  (registers the measurements)
 
     args = parse(argv)
+    # A stopped run (SIGTERM) unwinds like Ctrl-C: the servers it started (gunicorn, Redmine's
+    # puma) are stopped in their finally blocks, never left running.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     if args.list:
         for m in sorted(harness.REGISTRY.values(), key=lambda m: m.order):
             print(f"{m.name:22} {m.title}")

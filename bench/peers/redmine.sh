@@ -70,7 +70,10 @@ SEL
 }
 
 database() {
-  # apt made the database once; a dropped one is not made again by apt: make it here.
+  # apt made the database once; a dropped one is not made again by apt: make it here, for
+  # the user the instance's database.yml names (ours when this script installed Redmine).
+  APP_USER=$(sed -n 's/^  username: *//p' "$CONF")
+  APP_PASS=$(sed -n 's/^  password: *//p' "$CONF")
   if [ -z "$(psql_admin -c "SELECT 1 FROM pg_roles WHERE rolname = '$APP_USER'")" ]; then
     psql_admin -c "CREATE ROLE $APP_USER LOGIN PASSWORD '$APP_PASS'"
   fi
