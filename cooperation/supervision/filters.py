@@ -39,6 +39,13 @@ class SlipFilter(django_filters.FilterSet):
         max_value=2**31 - 1,
         decimal_places=0,
     )
+    item = django_filters.NumberFilter(
+        field_name="item",
+        widget=forms.HiddenInput,
+        min_value=1,
+        max_value=2**31 - 1,
+        decimal_places=0,
+    )
     issued_after = django_filters.DateFilter(
         field_name="issued_at", lookup_expr="date__gte", widget=forms.HiddenInput
     )

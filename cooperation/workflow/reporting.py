@@ -16,7 +16,7 @@ from cooperation.services import StatusReport, tracked_save
 
 from .completion import completion_request_create, needs_confirmation
 from .evidence import evidence_check, evidence_store
-from .reviews import returned_to_correct
+from .reviews import returned_to_correct, review_requests_plan
 
 
 def loop_report_submit(
@@ -58,6 +58,7 @@ def loop_report_submit(
                 reason=gettext_noop("Corrected report"),
                 fields={"corrects": corrected},
             )
+        review_requests_plan(update)
         request = None
         if requested:
             request = completion_request_create(
