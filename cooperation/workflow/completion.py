@@ -71,7 +71,6 @@ def completion_request_create(
             ) from error
         raise
     _ask(request)  # in the transaction: told only if it happened
-    event_record(type="completion.requested", obj=request)
     return request
 
 
