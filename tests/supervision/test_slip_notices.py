@@ -3,7 +3,6 @@ slip.escalated, slip.closed) with the slip as the API shows it, and one message 
 group robot (the addressed organisations' groups; a red slip also the leaders' groups),
 queued past the robots' 20 a minute, never lost, never twice."""
 
-import contextlib
 import datetime
 
 import pytest
@@ -13,7 +12,6 @@ from cooperation.api.tokens import api_token_create
 from cooperation.choices import Channel, City, ReminderKind, ReminderState, Status
 from cooperation.meetings.dispatch import reminders_dispatch_due
 from cooperation.models import (
-    ChatRobot,
     CooperationItem,
     Organization,
     Reminder,
@@ -25,8 +23,7 @@ from cooperation.supervision.slips import slips_run_daily
 from cooperation.webhooks.outbox import webhooks_dispatch_due
 from tests.api.receiver import Receiver
 from tests.meetings.helpers import local
-from tests.robots.conftest import SECRET
-from tests.robots.servers import RobotServer
+from tests.robots.groups import group_robots, group_servers
 
 from .conftest import open_item
 
@@ -111,38 +108,13 @@ def test_an_escalation_closes_the_slip_and_issues_the_next_colour(
 
 @pytest.fixture
 def servers():
-    started = {
-        "cdig": RobotServer(platform="wecom").start(),
-        "yibin_lead": RobotServer(platform="dingtalk", secret=SECRET).start(),
-        "leaders": RobotServer(platform="dingtalk").start(),
-        "health": RobotServer(platform="wecom").start(),
-    }
-    yield started
-    for server in started.values():
-        with contextlib.suppress(OSError):
-            server.stop()
+    with group_servers() as started:
+        yield started
 
 
 @pytest.fixture
 def robots(agreement, servers):
-    """The working groups of SP-7's leads (cdig on WeCom, the Yibin lead on signed DingTalk),
-    the Chengdu leaders' group, and a group of an organisation the slips do not concern."""
-
-    def robot(name, code, server, **extra):
-        org = Organization.objects.get(code=code) if code else None
-        return ChatRobot.objects.create(
-            name=name, platform=server.platform, webhook_url=server.url, organization=org,
-            **extra,
-        )  # fmt: skip
-
-    return {
-        "cdig": robot("成都产投集团工作群", "cdig", servers["cdig"]),
-        "yibin_lead": robot(
-            "临港经开区工作群", "yibin-lingang-etdz", servers["yibin_lead"], secret=SECRET
-        ),
-        "leaders": robot("成都市领导群", None, servers["leaders"], leaders_city=City.CHENGDU),
-        "health": robot("宜宾卫健委工作群", "yibin-health", servers["health"]),
-    }
+    return group_robots(servers, leaders_city=City.CHENGDU)
 
 
 def test_each_slip_reaches_the_addressed_groups_once_and_red_the_leaders(

@@ -3,7 +3,6 @@ report.returned) and completion requests (completion.requested, .confirmed, .ref
 the resource as the API shows it; group robots for reports to review and for each
 organisation's daily digest, one message per notice and robot."""
 
-import contextlib
 import datetime
 
 import pytest
@@ -13,7 +12,7 @@ from rest_framework.test import APIClient
 from cooperation.api.tokens import api_token_create
 from cooperation.choices import City, ReminderKind, ReminderState
 from cooperation.meetings.dispatch import reminders_dispatch_due
-from cooperation.models import ChatRobot, Organization, Reminder, WebhookSubscription
+from cooperation.models import Reminder, WebhookSubscription
 from cooperation.webhooks.outbox import webhooks_dispatch_due
 from cooperation.workflow.assignments import acknowledgement_acknowledge
 from cooperation.workflow.completion import completion_confirm, completion_refuse
@@ -21,8 +20,7 @@ from cooperation.workflow.digest import robot_digests_plan
 from cooperation.workflow.reviews import report_review
 from tests.api.receiver import Receiver
 from tests.meetings.helpers import local
-from tests.robots.conftest import SECRET
-from tests.robots.servers import RobotServer
+from tests.robots.groups import group_robots, group_servers
 
 from .conftest import completion_requested, report
 
@@ -107,37 +105,13 @@ def _pdf():
 
 @pytest.fixture
 def servers():
-    started = {
-        "cdig": RobotServer(platform="wecom").start(),
-        "yibin_lead": RobotServer(platform="dingtalk", secret=SECRET).start(),
-        "leaders": RobotServer(platform="dingtalk").start(),
-        "health": RobotServer(platform="wecom").start(),
-    }
-    yield started
-    for server in started.values():
-        with contextlib.suppress(OSError):
-            server.stop()
+    with group_servers() as started:
+        yield started
 
 
 @pytest.fixture
-def robots(loop, servers):
-    """The working groups of KP-1's leads, the Yibin leaders' group, an unconcerned group."""
-
-    def robot(name, code, server, **extra):
-        org = Organization.objects.get(code=code) if code else None
-        return ChatRobot.objects.create(
-            name=name, platform=server.platform, webhook_url=server.url, organization=org,
-            **extra,
-        )  # fmt: skip
-
-    return {
-        "cdig": robot("成都产投集团工作群", "cdig", servers["cdig"]),
-        "yibin_lead": robot(
-            "临港经开区工作群", "yibin-lingang-etdz", servers["yibin_lead"], secret=SECRET
-        ),
-        "leaders": robot("宜宾市领导群", None, servers["leaders"], leaders_city=City.YIBIN),
-        "health": robot("宜宾卫健委工作群", "yibin-health", servers["health"]),
-    }
+def robots(agreement, servers):
+    return group_robots(servers, leaders_city=City.YIBIN)
 
 
 def test_a_report_to_review_reaches_the_other_citys_group_once(loop, robots, servers):
