@@ -14,7 +14,11 @@ from cooperation.models.supervision import (
 )
 
 SELECT = forms.Select(attrs={"class": "form-select"})
-STATE_CHOICES = [("open", _("Open or answered")), *SlipState.choices]
+# "open" is open or answered (the slips still running); each state's own code otherwise.
+STATE_CHOICES = [
+    ("open", _("Open or answered")),
+    *[(value, label) for value, label in SlipState.choices if value != SlipState.OPEN],
+]
 
 
 class SlipFilter(django_filters.FilterSet):
