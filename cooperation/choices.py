@@ -106,6 +106,7 @@ class ReminderKind(models.TextChoices):
     LOOP_NOTICE = "loop_notice", _("Supervision notice")
     DIGEST = "digest", _("Daily digest")
     SUPERVISION_SLIP = "supervision_slip", _("Supervision slip")
+    REVIEW_REQUEST = "review_request", _("Report to review")
 
 
 class ReminderState(models.TextChoices):

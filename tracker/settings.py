@@ -472,6 +472,8 @@ SPECTACULAR_SETTINGS = {
         "MeetingStateEnum": "cooperation.choices.MeetingState",
         "ReminderStateEnum": "cooperation.choices.ReminderState",
         "CityEnum": "cooperation.choices.City",
+        "SlipStateEnum": "cooperation.models.supervision.SlipState",
+        "CompletionStateEnum": "cooperation.choices.CompletionState",
     },
 }
 # Personal API tokens expire after this many days unless their owner chooses fewer.

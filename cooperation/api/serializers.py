@@ -11,13 +11,17 @@ from rest_framework import serializers
 from cooperation.choices import Health, Status
 from cooperation.models import (
     Agreement,
+    CompletionConfirmation,
+    CompletionRequest,
     CooperationItem,
+    Evidence,
     Meeting,
     Milestone,
     Organization,
     Reminder,
     StatusUpdate,
 )
+from cooperation.models.supervision import SlipFeedback, SupervisionSlip
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -92,7 +96,8 @@ class StatusReportSerializer(serializers.ModelSerializer):
     class Meta:
         model = StatusUpdate
         fields = ["id", "item", "author", "organization", "status", "health", "progress",
-                  "narrative", "risks", "next_steps", "reported_at"]  # fmt: skip
+                  "narrative", "risks", "next_steps", "reported_at", "review_state",
+                  "reviewed_by", "reviewed_at", "return_reason", "corrects"]  # fmt: skip
         read_only_fields = fields
 
 
@@ -154,6 +159,173 @@ class ReminderSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "channel", "meeting", "item", "due_at", "state", "attempts",
                   "sent_at"]  # fmt: skip
         read_only_fields = fields
+
+
+# --- the supervision loop: reviews, completion requests, slips, the scorecard ------------
+
+DECISIONS = [("accept", _("Accept")), ("return", _("Return"))]
+
+
+class ReviewSerializer(serializers.Serializer):
+    """Accept a status report, or return it with a reason (as the web's review form)."""
+
+    decision = serializers.ChoiceField(choices=DECISIONS)
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, help_text=_("Required to return.")
+    )
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    url = serializers.CharField(source="get_absolute_url", read_only=True)
+
+    class Meta:
+        model = Evidence
+        fields = ["id", "name", "content_type", "size", "sha256", "uploaded_at", "url"]
+        read_only_fields = fields
+
+
+class ConfirmationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CompletionConfirmation
+        fields = ["city", "organization", "user", "confirmed_at"]
+        read_only_fields = fields
+
+
+class CompletionSerializer(serializers.ModelSerializer):
+    """A completion, cancellation or reopening request (办结 / 销号) and its confirmations."""
+
+    confirmations = ConfirmationSerializer(many=True, read_only=True)
+    evidence = EvidenceSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = CompletionRequest
+        fields = ["id", "item", "status_update", "requested_status", "previous_status",
+                  "reason", "requested_by", "requested_at", "required_cities", "state",
+                  "decided_by", "decided_at", "refusal_reason", "confirmations",
+                  "evidence"]  # fmt: skip
+        read_only_fields = fields
+
+
+class CompletionListSerializer(CompletionSerializer):
+    can_decide = serializers.SerializerMethodField(
+        help_text=_("Whether you may confirm or refuse this request now.")
+    )
+
+    class Meta(CompletionSerializer.Meta):
+        fields = [*CompletionSerializer.Meta.fields, "can_decide"]
+        read_only_fields = fields
+
+    def get_can_decide(self, request) -> bool:
+        from cooperation.workflow import rules
+
+        user = self.context["request"].user
+        return request.state == "pending" and rules.may_decide(user, request)
+
+
+class CompletionConfirmSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text=_("The item's version you read; a newer one refuses the decision (409)."),
+    )
+
+
+class CompletionRefuseSerializer(CompletionConfirmSerializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class SlipFeedbackSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SlipFeedback
+        fields = ["id", "organization", "author", "text", "submitted_at", "state",
+                  "reviewed_by", "reviewed_at", "review_note"]  # fmt: skip
+        read_only_fields = fields
+
+
+class SlipSerializer(serializers.ModelSerializer):
+    """A supervision slip (督办单). Rows expect ``supervision.selectors.slip_queryset``."""
+
+    number = serializers.CharField(read_only=True)
+    reason = serializers.SerializerMethodField(help_text=_("The slip's reason in words."))
+    addressed_to = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = SupervisionSlip
+        fields = ["id", "number", "year", "sequence", "item", "colour", "cause", "reason",
+                  "facts", "addressed_to", "feedback_due", "state", "closure", "issued_at",
+                  "closed_at", "escalated_from"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_reason(self, slip) -> str:
+        from cooperation.supervision.notices import reason_text
+
+        return reason_text(slip)
+
+
+class SlipDetailSerializer(SlipSerializer):
+    feedback = SlipFeedbackSerializer(many=True, read_only=True)
+    can_answer = serializers.SerializerMethodField()
+    can_review = serializers.SerializerMethodField()
+
+    class Meta(SlipSerializer.Meta):
+        fields = [*SlipSerializer.Meta.fields, "feedback", "can_answer", "can_review"]
+        read_only_fields = fields
+
+    def get_can_answer(self, slip) -> bool:
+        from cooperation.supervision.feedback import can_answer
+
+        return can_answer(user=self.context["request"].user, slip=slip)
+
+    def get_can_review(self, slip) -> bool:
+        from cooperation.supervision.feedback import can_review
+
+        return can_review(user=self.context["request"].user, slip=slip)
+
+
+class SlipFeedbackCreateSerializer(serializers.Serializer):
+    organization = serializers.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text=_("The addressed organisation you answer for (you coordinate it)."),
+    )
+    text = serializers.CharField(max_length=4000)
+
+
+class SlipReviewSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=DECISIONS)
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, help_text=_("Required to return.")
+    )
+
+
+class ScoreFigureSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+
+
+class ScoreRowSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text=_("The organisation's id, or the city's code."))
+    label = serializers.CharField()
+    city = serializers.CharField()
+    values = serializers.DictField(child=serializers.FloatField(allow_null=True))
+
+
+class ScorecardSerializer(serializers.Serializer):
+    period = serializers.CharField(source="period.key")
+    label = serializers.SerializerMethodField()
+    partial = serializers.BooleanField(help_text=_("The period is not over yet."))
+    figures = serializers.SerializerMethodField()
+    organizations = ScoreRowSerializer(many=True)
+    cities = ScoreRowSerializer(many=True)
+    rules = serializers.ListField(child=serializers.CharField())
+
+    def get_label(self, card) -> str:
+        return str(card.period)
+
+    @extend_schema_field(ScoreFigureSerializer(many=True))
+    def get_figures(self, card) -> list:
+        return [{"key": key, "label": str(label)} for key, label in card.figures]
 
 
 class ErrorSerializer(serializers.Serializer):

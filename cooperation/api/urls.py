@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import views
+from . import loop, views
 
 app_name = "api"
 
@@ -55,6 +55,37 @@ urlpatterns = [
     path("v1/meetings/<int:pk>/", _view(views.MeetingViewSet, **DETAIL), name="meeting_detail"),
     path("v1/reminders/", _view(views.ReminderViewSet, **LIST), name="reminder_list"),
     path("v1/reminders/<int:pk>/", _view(views.ReminderViewSet, **DETAIL), name="reminder_detail"),
+    path(
+        "v1/status-reports/<int:pk>/review/",
+        _view(loop.StatusReportReview, post="review"),
+        name="statusupdate_review",
+    ),
+    path("v1/reviews/", _view(loop.ReviewViewSet, **LIST), name="review_list"),
+    path("v1/completions/", _view(loop.CompletionViewSet, **LIST), name="completion_list"),
+    path(
+        "v1/completions/<int:pk>/",
+        _view(loop.CompletionViewSet, **DETAIL),
+        name="completion_detail",
+    ),
+    path(
+        "v1/completions/<int:pk>/confirm/",
+        _view(loop.CompletionViewSet, post="confirm"),
+        name="completion_confirm",
+    ),
+    path(
+        "v1/completions/<int:pk>/refuse/",
+        _view(loop.CompletionViewSet, post="refuse"),
+        name="completion_refuse",
+    ),
+    path("v1/slips/", _view(loop.SlipViewSet, **LIST), name="slip_list"),
+    path("v1/slips/<int:pk>/", _view(loop.SlipViewSet, **DETAIL), name="slip_detail"),
+    path(
+        "v1/slips/<int:pk>/feedback/",
+        _view(loop.SlipViewSet, post="feedback"),
+        name="slip_feedback",
+    ),
+    path("v1/slips/<int:pk>/review/", _view(loop.SlipViewSet, post="review"), name="slip_review"),
+    path("v1/scorecard/", loop.ScorecardView.as_view(), name="scorecard"),
     # Anything else under /api/ answers a JSON 404, not the web's HTML page.
     re_path(r"^", views.api_not_found, name="not_found"),
 ]

@@ -30,8 +30,9 @@ from cooperation.models import (
     Reminder,
     StatusUpdate,
 )
-from cooperation.services import StaleFormError, StatusReport, status_report_submit
+from cooperation.services import StaleFormError, StatusReport
 from cooperation.views.items import stale_message
+from cooperation.workflow.reporting import loop_report_submit
 
 from . import serializers
 from .permissions import changeable_item
@@ -177,7 +178,9 @@ class StatusReportViewSet(
         request=serializers.StatusReportCreateSerializer,
         description=(
             "Submit a status report, as the web form does: the same validation, version "
-            "check and service. 409 when the item changed since the version you give."
+            "check and service. 409 when the item changed since the version you give. "
+            "Asking to cancel or reopen the item opens a completion request instead (see "
+            "/completions/); completing needs an evidence file, so it is done on the web."
         ),
         responses={
             201: serializers.StatusReportSerializer,
@@ -196,7 +199,7 @@ class StatusReportViewSet(
         if not form.is_valid():
             return Response(form.errors, status=status.HTTP_400_BAD_REQUEST)
         try:
-            update = status_report_submit(
+            update = loop_report_submit(
                 item=item,
                 user=request.user,
                 report=_report(form.cleaned_data),

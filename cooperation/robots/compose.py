@@ -10,12 +10,13 @@ import datetime
 
 from django.conf import settings
 from django.db.models import Max, Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cooperation import permissions
-from cooperation.choices import Channel, City, ReminderKind
-from cooperation.models import CooperationItem, Organization, Reminder
+from cooperation.choices import Channel, City, ReminderKind, ReviewState
+from cooperation.models import CooperationItem, Organization, Reminder, StatusUpdate
 
 MARKDOWN_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]"})
 
@@ -137,8 +138,63 @@ def _status_call(reminder: Reminder, now: datetime.datetime):
     )
 
 
+def _group_digest(reminder: Reminder, now: datetime.datetime):
+    """An organisation's digest (催办) to its group: what waits for the organisation."""
+    from cooperation.meetings.messages import Message, NotRelevant, day, site_url
+    from cooperation.workflow.digest import digest_summary, todo_for_organization
+    from cooperation.workflow.messages import digest_rows
+
+    organization = reminder.robot.organization
+    todo = todo_for_organization(organization.pk, now=now) if organization else None
+    if not todo:
+        raise NotRelevant("Nothing waits for the organisation.")
+    values = {"org": organization, "date": day(now), "summary": digest_summary(todo)}
+    return Message(
+        subject=_("%(org)s: to-do list for %(date)s: %(summary)s") % values,
+        lead=_(
+            "What waits for %(org)s in the Chengdu–Yibin cooperation tracker today. Its "
+            "coordinators: each of you finds it on your to-do page."
+        )
+        % values,
+        items=digest_rows(todo),
+        action_url=site_url(reverse("cooperation:todo_list")),
+        action_label=_("Open your to-do list"),
+    )
+
+
+def _review_request(reminder: Reminder, now: datetime.datetime):
+    """A status report waiting for the review of the group's organisation (审核)."""
+    from cooperation.meetings.messages import Message, NotRelevant, day, object_url
+
+    update = (
+        StatusUpdate.objects.select_related("item", "organization")
+        .filter(pk=reminder.context.get("report"))
+        .first()
+    )
+    if update is None or update.review_state != ReviewState.PENDING:
+        raise NotRelevant("The report was reviewed before its notice went out.")
+    values = {
+        "item": update.item,
+        "org": update.organization or "—",
+        "date": day(update.reported_at),
+        "progress": update.progress,
+    }
+    return Message(
+        subject=_("Report to review: %(item)s") % values,
+        lead=_(
+            "%(org)s reported on %(item)s on %(date)s (progress %(progress)s%%). Its "
+            "coordinators on this side: please accept it or return it with a reason."
+        )
+        % values,
+        action_url=object_url(update),
+        action_label=_("Open the report"),
+    )
+
+
 # Kinds whose robot message differs from the person's (the others are composed alike).
 COMPOSERS = {
     ReminderKind.STATUS_CALL: _status_call,
     ReminderKind.STATUS_CALL_FOLLOWUP: _status_call,
+    ReminderKind.DIGEST: _group_digest,
+    ReminderKind.REVIEW_REQUEST: _review_request,
 }

@@ -21,6 +21,7 @@ from cooperation.models.supervision import (
     SupervisionSlip,
 )
 from cooperation.services import tracked_save
+from cooperation.webhooks.events import event_record
 
 from .slips import feedback_due
 
@@ -105,4 +106,6 @@ def slip_feedback_review(*, slip: SupervisionSlip, user, accept: bool, note: str
             }
         reason = "Feedback accepted: slip closed" if accept else "Feedback returned"
         tracked_save(slip, user=user, reason=reason, fields=fields)
+        if accept:
+            event_record(type="slip.closed", obj=slip)
     return feedback

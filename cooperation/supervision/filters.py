@@ -14,7 +14,11 @@ from cooperation.models.supervision import (
 )
 
 SELECT = forms.Select(attrs={"class": "form-select"})
-STATE_CHOICES = [("open", _("Open or answered")), *SlipState.choices]
+# "open" is open or answered (the slips still running); each state's own code otherwise.
+STATE_CHOICES = [
+    ("open", _("Open or answered")),
+    *[(value, label) for value, label in SlipState.choices if value != SlipState.OPEN],
+]
 
 
 class SlipFilter(django_filters.FilterSet):
@@ -34,6 +38,13 @@ class SlipFilter(django_filters.FilterSet):
     organization = django_filters.NumberFilter(
         field_name="addressed_to",
         label=_("Addressed to"),
+        widget=forms.HiddenInput,
+        min_value=1,
+        max_value=2**31 - 1,
+        decimal_places=0,
+    )
+    item = django_filters.NumberFilter(
+        field_name="item",
         widget=forms.HiddenInput,
         min_value=1,
         max_value=2**31 - 1,

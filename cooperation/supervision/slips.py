@@ -30,7 +30,7 @@ from django.utils.translation import gettext_noop
 
 from cooperation.choices import DEFAULT_IMMEDIATE_KINDS, NoticeKind, ReminderKind, Status
 from cooperation.meetings.enqueue import dispatch_soon
-from cooperation.models import CooperationItem, NotificationPreference, Reminder
+from cooperation.models import ChatRobot, CooperationItem, NotificationPreference, Reminder
 from cooperation.models.supervision import (
     NEXT_COLOUR,
     OPEN_STATES,
@@ -41,7 +41,9 @@ from cooperation.models.supervision import (
     SlipState,
     SupervisionSlip,
 )
+from cooperation.robots.audience import robot_rows
 from cooperation.services import system_user
+from cooperation.webhooks.events import events_record
 
 from . import causes as cause_rules
 from . import recipients
@@ -139,11 +141,15 @@ def _close(slips: list[SupervisionSlip], closure: str, *, now, user) -> list[int
     )
     closed = list(SupervisionSlip.objects.filter(pk__in=pks, closure=closure, closed_at=now))
     _history(closed, SlipClosure(closure).label, user)
+    events_record(type="slip.closed", objs=closed)
     return [slip.pk for slip in closed]
 
 
-def _issue(new: list[SupervisionSlip], *, now, user) -> list[SupervisionSlip]:
-    """Number, save and address ``new`` (with history) and write their notices."""
+def _issue(
+    new: list[SupervisionSlip], *, now, user, event: str = "slip.issued"
+) -> list[SupervisionSlip]:
+    """Number, save and address ``new`` (with history), write their notices and record
+    ``event`` (``slip.issued``, or ``slip.escalated`` for the next colour of a chain)."""
     if not new:
         return []
     year = timezone.localdate(now).year
@@ -165,6 +171,7 @@ def _issue(new: list[SupervisionSlip], *, now, user) -> list[SupervisionSlip]:
     )
     _history(created, gettext_noop("Supervision slip issued"), user)
     _notices_write(created, items=items, now=now, user=user)
+    events_record(type=event, objs=created)
     if any(slip.colour == SlipColour.RED for slip in created):
         dispatch_soon()  # red slips go out at once, not at the dispatcher's next tick
     return created
@@ -173,7 +180,9 @@ def _issue(new: list[SupervisionSlip], *, now, user) -> list[SupervisionSlip]:
 def _notices_write(slips: list[SupervisionSlip], *, items, now, user) -> None:
     """One outbox row per slip and recipient (key ``slip:<pk>:u<user>``), due at once, for
     those who get this colour at once (red by default; blue and yellow when chosen on the
-    profile). The others read their slips in the daily digest (cooperation/workflow)."""
+    profile). The others read their slips in the daily digest (cooperation/workflow).
+    Group robots get every slip at once (key ``slip:<pk>:robot<id>``): the addressed
+    organisations' groups, and for a red slip the leaders' groups too."""
     directory = recipients.SlipDirectory()
     wanted = {slip.pk: directory.recipients(slip, items[slip.item_id]) for slip in slips}
     everyone = set().union(*wanted.values()) if wanted else set()
@@ -198,6 +207,7 @@ def _notices_write(slips: list[SupervisionSlip], *, items, now, user) -> None:
                     context={"slip": slip.pk, "colour": slip.colour},
                 )
             )
+    rows += _robot_rows(slips, items=items, now=now)
     if not rows:
         return
     Reminder.objects.bulk_create(rows, ignore_conflicts=True)
@@ -207,6 +217,26 @@ def _notices_write(slips: list[SupervisionSlip], *, items, now, user) -> None:
         Reminder.history.bulk_history_create(
             fresh, default_user=user, default_change_reason="Supervision slip notice planned"
         )
+
+
+def _robot_rows(slips: list[SupervisionSlip], *, items, now) -> list[Reminder]:
+    if not ChatRobot.objects.filter(is_active=True).exists():
+        return []
+    rows = []
+    for slip in slips:
+        for row in robot_rows(
+            ReminderKind.SUPERVISION_SLIP,
+            base_key=f"slip:{slip.pk}",
+            due_at=now,
+            item=items[slip.item_id],
+            context={"slip": slip.pk, "colour": slip.colour},
+            slip=slip,
+        ):
+            rows.append(
+                Reminder(key=row.key, kind=row.kind, channel=row.channel, robot_id=row.robot_id,
+                         item_id=row.item_id, due_at=row.due_at, context=row.context)
+            )  # fmt: skip
+    return rows
 
 
 def slips_run_daily(*, now: datetime.datetime | None = None, user=None) -> RunResult:
@@ -231,7 +261,8 @@ def slips_run_daily(*, now: datetime.datetime | None = None, user=None) -> RunRe
         still_open = [s for s in open_slips if s.pk not in set(result.closed)]
         escalated, followers = _escalations(still_open, today=today, now=now)
         result.closed += _close(escalated, SlipClosure.ESCALATED, now=now, user=user)
-        result.escalated += [s.pk for s in _issue(followers, now=now, user=user)]
+        escalations = _issue(followers, now=now, user=user, event="slip.escalated")
+        result.escalated += [s.pk for s in escalations]
         busy = {(s.item_id, s.cause) for s in still_open if s not in escalated}
         busy |= {(s.item_id, s.cause) for s in followers}
         new = _new_slips(candidates, busy=busy, today=today, now=now)

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from cooperation import permissions, selectors
@@ -21,6 +22,11 @@ from cooperation.reports.period import current_quarter
 from cooperation.reports.selectors import briefing_pack, dashboard_figures, period_report
 from cooperation.reports.states import CLOSED
 
+REPORTS_ONLY = gettext_lazy(
+    "Reports, briefing packs and exports are open to leaders with the “view reports” "
+    "permission and to supervisors; your account has neither."
+)
+
 
 def reports_required(view):
     """Report pages and exports: leaders (view_reports), supervisors and superusers."""
@@ -29,12 +35,7 @@ def reports_required(view):
     def wrapped(request, *args, **kwargs):
         if not permissions.can_view_reports(request.user):
             permissions.log_denied(request, "reports")
-            raise PermissionDenied(
-                _(
-                    "Reports, briefing packs and exports are open to leaders with the "
-                    "“view reports” permission and to supervisors; your account has neither."
-                )
-            )
+            raise PermissionDenied(str(REPORTS_ONLY))
         return view(request, *args, **kwargs)
 
     return require_GET(wrapped)

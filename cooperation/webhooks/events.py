@@ -33,8 +33,18 @@ EVENT_TYPES: dict[str, EventType] = {
     "meeting.cancelled": EventType(_("Meeting cancelled"), "meeting", resources.meeting),
     "meeting.held": EventType(_("Meeting held"), "meeting", resources.meeting),
     "reminder.failed": EventType(_("Reminder failed"), "reminder", resources.reminder),
-    # The supervision loop adds one line per event here, e.g.
-    # "report.returned": EventType(_("Report returned"), "review", resources.review),
+    "report.accepted": EventType(_("Report accepted"), "status_report", resources.report),
+    "report.returned": EventType(_("Report returned"), "status_report", resources.report),
+    "completion.requested": EventType(
+        _("Completion requested"), "completion", resources.completion
+    ),
+    "completion.confirmed": EventType(
+        _("Completion confirmed"), "completion", resources.completion
+    ),
+    "completion.refused": EventType(_("Completion refused"), "completion", resources.completion),
+    "slip.issued": EventType(_("Supervision slip issued"), "slip", resources.slip),
+    "slip.escalated": EventType(_("Supervision slip escalated"), "slip", resources.slip),
+    "slip.closed": EventType(_("Supervision slip closed"), "slip", resources.slip),
 }
 
 
@@ -50,10 +60,13 @@ def _subscribers(event_type: str) -> list[WebhookSubscription]:
     ]
 
 
-def event_record(*, type: str, obj) -> WebhookEvent | None:
-    """Record that ``type`` happened to ``obj``; one delivery per subscription that wants it."""
+def event_record(*, type: str, obj, subscribers=None) -> WebhookEvent | None:
+    """Record that ``type`` happened to ``obj``; one delivery per subscription that wants it.
+
+    ``subscribers``: the subscriptions already read (``events_record`` reads them once for
+    many objects)."""
     event_type = EVENT_TYPES[type]
-    subscribers = _subscribers(type)
+    subscribers = _subscribers(type) if subscribers is None else subscribers
     if not subscribers:
         return None
     with transaction.atomic():
@@ -81,3 +94,11 @@ def event_record(*, type: str, obj) -> WebhookEvent | None:
 
         enqueue(dispatch_webhooks)
     return event
+
+
+def events_record(*, type: str, objs) -> int:
+    """``event_record`` for each of ``objs`` (a batch of slips), reading subscriptions once."""
+    subscribers = _subscribers(type)
+    if not subscribers:
+        return 0
+    return sum(1 for obj in objs if event_record(type=type, obj=obj, subscribers=subscribers))

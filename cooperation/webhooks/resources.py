@@ -1,7 +1,11 @@
 """Each resource as the API shows it (the API's serializers), for webhook payloads."""
 
+from django.conf import settings
+from django.utils import translation
+
 from cooperation import selectors
-from cooperation.models import CooperationItem
+from cooperation.models import CompletionRequest, CooperationItem
+from cooperation.models.supervision import SupervisionSlip
 
 
 def _serializers():
@@ -27,3 +31,19 @@ def meeting(obj) -> dict:
 
 def reminder(obj) -> dict:
     return dict(_serializers().ReminderSerializer(obj).data)
+
+
+def completion(obj) -> dict:
+    row = CompletionRequest.objects.prefetch_related("confirmations", "evidence").get(pk=obj.pk)
+    return dict(_serializers().CompletionSerializer(row).data)
+
+
+def slip(obj) -> dict:
+    """A slip as the API's list shows it; its reason in the site's language (Chinese)."""
+    row = (
+        SupervisionSlip.objects.select_related("item")
+        .prefetch_related("addressed_to")
+        .get(pk=obj.pk)
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        return dict(_serializers().SlipSerializer(row).data)

@@ -23,6 +23,7 @@ from cooperation.models import (
 )
 from cooperation.permissions import is_supervisor
 from cooperation.services import tracked_save
+from cooperation.webhooks.events import event_record
 
 from . import rules
 from .assignments import coordinators_of
@@ -147,6 +148,7 @@ def completion_confirm(
             return row
         _apply(item, row, user)
         _tell_requester(row, confirmed=True)  # in the transaction: told only if it happened
+        event_record(type="completion.confirmed", obj=row)
     return row
 
 
@@ -209,6 +211,7 @@ def completion_refuse(
             fields={"version": item.version + 1},
         )
         _tell_requester(row, confirmed=False)  # in the transaction: told only if it happened
+        event_record(type="completion.refused", obj=row)
     return row
 
 

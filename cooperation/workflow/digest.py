@@ -2,7 +2,13 @@
 ``digest:u<id>:<date>``), at their chosen time, and only when there is something to do:
 acknowledgements, reviews, confirmations, returned reports, reports due, meetings this week
 (and, with the supervision slips, slips to answer). Composed again at send time: a digest
-whose to-do list emptied meanwhile is not sent."""
+whose to-do list emptied meanwhile is not sent.
+
+A group robot of an organisation gets that organisation's digest (``todo_for_organization``):
+what waits for the organisation as a whole (items to acknowledge, slips to answer, reports
+and completion requests of the other city to review or confirm, its returned reports, items
+due a report), never anyone's private list; once a day at the default digest time, key
+``digest:o<org>:<date>:robot<id>``. Leaders' groups get none (they get red slips)."""
 
 import datetime
 from dataclasses import dataclass, field
@@ -14,9 +20,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cooperation import permissions, selectors
-from cooperation.choices import Channel, MeetingState, ReminderKind, ReviewState
+from cooperation.choices import Channel, CompletionState, MeetingState, ReminderKind, ReviewState
 from cooperation.models import (
     Acknowledgement,
+    ChatRobot,
+    CompletionRequest,
     CooperationItem,
     Meeting,
     NotificationPreference,
@@ -66,24 +74,7 @@ def todo_for(user, *, now: datetime.datetime | None = None) -> Todo:
     todo = Todo()
     orgs = permissions.coordinator_organization_ids(user)
     if orgs:
-        todo.acknowledgements = list(
-            Acknowledgement.objects.open()
-            .filter(organization__in=orgs)
-            .select_related("item", "organization")
-            .order_by("due_date")[:DIGEST_LIMIT]
-        )
-        todo.slips = list(
-            SupervisionSlip.objects.filter(state=SlipState.OPEN, addressed_to__in=orgs)
-            .select_related("item")
-            .distinct()
-            .order_by("feedback_due")[:DIGEST_LIMIT]
-        )
-        owned = permissions.owned_items(orgs, CooperationItem.objects.all())
-        todo.reports_due = list(
-            selectors.stale_items(now=now, queryset=owned).order_by("sort_order", "code")[
-                :DIGEST_LIMIT
-            ]
-        )
+        _organization_rows(todo, orgs, now=now)
     todo.reviews = list(reports_awaiting_review(user)[:DIGEST_LIMIT])
     todo.confirmations = [
         r
@@ -108,6 +99,96 @@ def todo_for(user, *, now: datetime.datetime | None = None) -> Todo:
             .order_by("starts_at")[:DIGEST_LIMIT]
         )
     return todo
+
+
+def _organization_rows(todo: Todo, orgs, *, now) -> None:
+    """What waits for the organisations ``orgs`` themselves: acknowledgements, slips to
+    answer, items due a report."""
+    todo.acknowledgements = list(
+        Acknowledgement.objects.open()
+        .filter(organization__in=orgs)
+        .select_related("item", "organization")
+        .order_by("due_date")[:DIGEST_LIMIT]
+    )
+    todo.slips = list(
+        SupervisionSlip.objects.filter(state=SlipState.OPEN, addressed_to__in=orgs)
+        .select_related("item")
+        .distinct()
+        .order_by("feedback_due")[:DIGEST_LIMIT]
+    )
+    owned = permissions.owned_items(orgs, CooperationItem.objects.all())
+    todo.reports_due = list(
+        selectors.stale_items(now=now, queryset=owned).order_by("sort_order", "code")[:DIGEST_LIMIT]
+    )
+
+
+def todo_for_organization(org_id: int, *, now: datetime.datetime | None = None) -> Todo:
+    """An organisation's digest: what waits for it (for its working group's robot)."""
+    now = now or timezone.now()
+    orgs = {org_id}
+    todo = Todo()
+    _organization_rows(todo, orgs, now=now)
+    pending = StatusUpdate.objects.filter(review_state=ReviewState.PENDING)
+    todo.reviews = list(
+        rules.reviewable_by_organizations(orgs, pending)
+        .select_related("item", "author", "organization")
+        .order_by("reported_at", "pk")[:DIGEST_LIMIT]
+    )
+    requests = CompletionRequest.objects.filter(state=CompletionState.PENDING)
+    todo.confirmations = [
+        r
+        for r in rules.led_by(orgs, requests)
+        .select_related("item", "requested_by")
+        .prefetch_related("confirmations")
+        .order_by("requested_at", "pk")[: DIGEST_LIMIT * 2]
+        if rules.sides_to_confirm(orgs, r)
+    ][:DIGEST_LIMIT]
+    todo.returned = list(
+        StatusUpdate.objects.filter(
+            organization_id=org_id, review_state=ReviewState.RETURNED, corrections__isnull=True
+        )
+        .select_related("item")
+        .order_by("reported_at", "pk")[:DIGEST_LIMIT]
+    )
+    return todo
+
+
+def group_digest_time() -> datetime.time:
+    """Groups get their digest at the default digest time (08:30 Beijing time)."""
+    return NotificationPreference._meta.get_field("digest_time").default
+
+
+def robot_digests_plan(*, now: datetime.datetime | None = None) -> int:
+    """An organisation's digest for each of its robots, once a day from the default digest
+    time, when something waits for the organisation."""
+    from cooperation.meetings.reminders import write
+    from cooperation.robots.audience import robot_rows
+
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    if local.time() < group_digest_time():
+        return 0
+    day = local.date()
+    organizations = set(
+        ChatRobot.objects.filter(is_active=True, organization__isnull=False).values_list(
+            "organization_id", flat=True
+        )
+    )
+    rows = []
+    for org in sorted(organizations):
+        planned = robot_rows(
+            ReminderKind.DIGEST,
+            base_key=f"{ReminderKind.DIGEST}:o{org}:{day:%Y%m%d}",
+            due_at=now,
+            organizations=[org],
+            context={"day": day.isoformat(), "organization": org},
+        )
+        keys = [row.key for row in planned]
+        if not planned or Reminder.objects.filter(key__in=keys).count() == len(keys):
+            continue
+        if todo_for_organization(org, now=now):
+            rows += planned
+    return write(rows, reason="Group digest planned")
 
 
 def digest_key(user_id: int, day: datetime.date) -> str:

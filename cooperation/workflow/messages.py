@@ -64,6 +64,18 @@ def _digest(reminder: Reminder, now) -> Message:
     todo = todo_for(reminder.recipient, now=now)
     if not todo:
         raise NotRelevant("Nothing left to do.")
+    return Message(
+        subject=_("Your to-do list for %(date)s: %(summary)s")
+        % {"date": day(now), "summary": digest_summary(todo)},
+        lead=_("What waits for you in the Chengdu–Yibin cooperation tracker today:"),
+        items=digest_rows(todo),
+        action_url=site_url("/"),
+        action_label=_("Open the tracker"),
+    )
+
+
+def digest_rows(todo) -> list[dict]:
+    """A digest's lines (a person's or an organisation's), one per thing to do."""
     rows = []
     for ack in todo.acknowledgements:
         detail = _("acknowledge by %(date)s") % {"date": date_format(ack.due_date, "DATE_FORMAT")}
@@ -89,14 +101,7 @@ def _digest(reminder: Reminder, now) -> Message:
         rows.append(_row(slip.item.code, slip.item.title, detail, slip))
     for meeting in todo.meetings:
         rows.append(_row("", str(meeting), when(meeting.starts_at), meeting))
-    return Message(
-        subject=_("Your to-do list for %(date)s: %(summary)s")
-        % {"date": day(now), "summary": digest_summary(todo)},
-        lead=_("What waits for you in the Chengdu–Yibin cooperation tracker today:"),
-        items=rows,
-        action_url=site_url("/"),
-        action_label=_("Open the tracker"),
-    )
+    return rows
 
 
 COMPOSERS = {

@@ -13,10 +13,11 @@ from cooperation import services
 from cooperation.choices import Status
 from cooperation.models import CooperationItem, StatusUpdate
 from cooperation.services import StatusReport, tracked_save
+from cooperation.webhooks.events import event_record
 
 from .completion import completion_request_create, needs_confirmation
 from .evidence import evidence_check, evidence_store
-from .reviews import returned_to_correct
+from .reviews import returned_to_correct, review_requests_plan
 
 
 def loop_report_submit(
@@ -58,6 +59,7 @@ def loop_report_submit(
                 reason=gettext_noop("Corrected report"),
                 fields={"corrects": corrected},
             )
+        review_requests_plan(update)
         request = None
         if requested:
             request = completion_request_create(
@@ -71,6 +73,8 @@ def loop_report_submit(
                 status_update=update,
                 completion_request=request,
             )
+        if request is not None:  # with its evidence, as the API shows it
+            event_record(type="completion.requested", obj=request)
     for field in item._meta.concrete_fields:
         setattr(item, field.attname, getattr(locked, field.attname))
     return update

@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from cooperation.choices import NoticeKind, ReviewState
+from cooperation.choices import NoticeKind, ReminderKind, ReviewState
 from cooperation.models import StatusUpdate
 from cooperation.services import tracked_save
+from cooperation.webhooks.events import event_record
 
 from . import rules
 from .notify import notify
@@ -54,7 +55,29 @@ def report_review(*, update: StatusUpdate, user, accept: bool, reason: str = "")
         )
         if not accept:
             _tell_author(row, reason)  # in the transaction: told only if it happened
+        event_record(type="report.accepted" if accept else "report.returned", obj=row)
     return row
+
+
+def review_requests_plan(update: StatusUpdate) -> int:
+    """A report waiting for review, to the group robots of the organisations that review it
+    (one outbox row per robot, key ``review:<report>:robot<id>``); call in the transaction
+    that writes the report."""
+    from cooperation.meetings.reminders import write
+    from cooperation.robots.audience import robot_rows
+
+    organizations = rules.reviewing_organizations(update)
+    if not organizations:
+        return 0
+    rows = robot_rows(
+        ReminderKind.REVIEW_REQUEST,
+        base_key=f"review:{update.pk}",
+        due_at=timezone.now(),
+        item=update.item,
+        organizations=organizations,
+        context={"report": update.pk},
+    )
+    return write(rows, reason="Review request planned")
 
 
 def _tell_author(row: StatusUpdate, reason: str) -> None:

@@ -26,7 +26,11 @@ def is_bilateral(item: CooperationItem) -> bool:
 
 def lead_cities_of(user, item: CooperationItem) -> set[str]:
     """The sides of ``item`` whose lead organisation ``user`` coordinates."""
-    orgs = permissions.coordinator_organization_ids(user)
+    return lead_cities_of_organizations(permissions.coordinator_organization_ids(user), item)
+
+
+def lead_cities_of_organizations(orgs, item: CooperationItem) -> set[str]:
+    """The sides of ``item`` led by one of ``orgs``."""
     return {city for city, pk in lead_ids(item).items() if pk in orgs}
 
 
@@ -47,10 +51,18 @@ def may_review(user, update: StatusUpdate) -> bool:
         return False
     if permissions.is_supervisor(user):
         return True
+    return bool(
+        set(reviewing_organizations(update)) & permissions.coordinator_organization_ids(user)
+    )
+
+
+def reviewing_organizations(update: StatusUpdate) -> list[int]:
+    """The lead organisations whose coordinators review ``update``: on a bilateral item, the
+    lead of the city other than the report's."""
     item = update.item
     if not is_bilateral(item):
-        return False
-    return bool(lead_cities_of(user, item) - {report_city(update)})
+        return []
+    return [pk for city, pk in lead_ids(item).items() if city != report_city(update)]
 
 
 def reviewable_reports(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -64,6 +76,12 @@ def reviewable_reports(user, queryset: QuerySet | None = None) -> QuerySet:
     orgs = permissions.coordinator_organization_ids(user)
     if not orgs:
         return queryset.none()
+    return reviewable_by_organizations(orgs, queryset)
+
+
+def reviewable_by_organizations(orgs, queryset: QuerySet) -> QuerySet:
+    """Reports a coordinator of ``orgs`` may review: the other city's, on a bilateral item
+    one of ``orgs`` leads."""
     bilateral = Q(item__chengdu_lead__isnull=False, item__yibin_lead__isnull=False)
     as_chengdu = Q(item__chengdu_lead__in=orgs) & ~Q(organization__city=City.CHENGDU)
     as_yibin = Q(item__yibin_lead__in=orgs) & ~Q(organization__city=City.YIBIN)
@@ -72,8 +90,13 @@ def reviewable_reports(user, queryset: QuerySet | None = None) -> QuerySet:
 
 def confirming_cities(user, request: CompletionRequest) -> set[str]:
     """The sides still to confirm that ``user`` may confirm for."""
+    return sides_to_confirm(permissions.coordinator_organization_ids(user), request)
+
+
+def sides_to_confirm(orgs, request: CompletionRequest) -> set[str]:
+    """The sides still to confirm that ``orgs`` lead."""
     remaining = set(request.required_cities) - {c.city for c in request.confirmations.all()}
-    return lead_cities_of(user, request.item) & remaining
+    return lead_cities_of_organizations(orgs, request.item) & remaining
 
 
 def may_decide(user, request: CompletionRequest) -> bool:
@@ -97,4 +120,9 @@ def awaiting_decision(user, queryset: QuerySet | None = None) -> QuerySet:
     orgs = permissions.coordinator_organization_ids(user)
     if not orgs:
         return queryset.none()
+    return led_by(orgs, queryset)
+
+
+def led_by(orgs, queryset: QuerySet) -> QuerySet:
+    """Rows (requests, reports) of items one of ``orgs`` leads."""
     return queryset.filter(Q(item__chengdu_lead__in=orgs) | Q(item__yibin_lead__in=orgs))

@@ -37,6 +37,19 @@ EXPECTED_GET = {
     "api:meeting_list": 200,
     "api:meeting_detail": 200,
     "api:reminder_list": 200,
+    "api:review_list": 200,
+    "api:completion_list": 200,
+    "api:completion_detail": 200,
+    "api:slip_list": 200,
+    "api:slip_detail": 200,
+    # Actions answer only POST (their role matrix: tests/api/test_api_loop.py).
+    "api:statusupdate_review": 405,
+    "api:completion_confirm": 405,
+    "api:completion_refuse": 405,
+    "api:slip_feedback": 405,
+    "api:slip_review": 405,
+    # Leaders and supervisors only, as the web's scorecard.
+    "api:scorecard": {"viewer": 403, "owner": 403, "other": 403, "supervisor": 200},
     # Anything else under /api/: a JSON 404, for anyone.
     "api:not_found": 404,
     # Sent to the walk's superuser: only supervisors read other people's reminders.
