@@ -83,21 +83,24 @@ def reminder_dispatch(ctx) -> None:
             process.wait(timeout=60)
     setup = (f"{count:,} due per run, a {window} s window at most; one worker, concurrency 2, "
              "Redis broker, SMTP on loopback (aiosmtpd)")  # fmt: skip
-    sent = [(r["done"], round(r["seconds"], 1)) for r in runs["dispatch"]]
+    sent, loop = (
+        [(r["done"], round(r["seconds"], 1)) for r in runs[k]] for k in ("dispatch", "smtplib")
+    )
     ctx.results.append(ratio_result(
         name="reminders", title=title, group="reminders", unit="/s", a=dispatch, b=noop,
         samples=samples[:2], goal=Goal(">=", 0.5, "≥ 0.5× no-op throughput"),
         note=f"{setup}; dispatch runs (sent, seconds): {sent}", extra=runs,
     ))  # fmt: skip
-    ceiling_title = "the mail server's ceiling: a plain smtplib loop, one connection"
+    ceiling_title = f"smtplib loop, {count:,} e-mails over one connection (the server's ceiling)"
     ctx.results.append(ratio_result(
-        name="reminders.ceiling", title=f"dispatch / {ceiling_title}", group="reminders",
-        unit="/s", a=dispatch, b=ceiling, samples=(samples[0], samples[2]),
-        note=f"{setup}; the loop sends the same e-mails (bytes rendered by the dispatcher's code)",
+        name="reminders.ceiling", title=f"{title.split(' / ')[0]} / {ceiling_title}",
+        group="reminders", unit="/s", a=dispatch, b=ceiling, samples=(samples[0], samples[2]),
+        note=("the same e-mails (rendered by the dispatcher's code) to the same sink, timed in "
+              f"turn with the dispatch runs; smtplib runs (sent, seconds): {loop}"),
     ))  # fmt: skip
     ctx.results.append(ratio_result(
         name="reminders.noop_ceiling", title=f"no-op task / {ceiling_title}", group="reminders",
-        unit="/s", a=noop, b=ceiling, samples=(samples[1], samples[2]), note=setup,
+        unit="/s", a=noop, b=ceiling, samples=(samples[1], samples[2]),
     ))  # fmt: skip
 
 
