@@ -54,17 +54,19 @@ class Probe:
     run: Callable[[], float]  # one sample: returns the figure (seconds, bytes, ...)
 
 
-def interleave(a: Probe, b: Probe, *, reps: int, warmup: int) -> tuple[list, list]:
-    """Warm both up, then alternate A B / B A so drift and order effects hit both alike."""
+def interleave(*probes: Probe, reps: int, warmup: int) -> tuple[list, ...]:
+    """Warm each up, then take them in turn, starting one further along at each round (A B,
+    then B A; A B C, B C A, C A B ...), so drift and order effects hit all alike."""
     for _ in range(warmup):
-        a.run()
-        b.run()
-    samples_a, samples_b = [], []
+        for probe in probes:
+            probe.run()
+    samples: list[list] = [[] for _ in probes]
+    turns = list(zip(probes, samples, strict=True))
     for index in range(reps):
-        pair = ((a, samples_a), (b, samples_b))
-        for probe, samples in pair if index % 2 == 0 else reversed(pair):
-            samples.append(probe.run())
-    return samples_a, samples_b
+        start = index % len(turns)
+        for probe, taken in turns[start:] + turns[:start]:
+            taken.append(probe.run())
+    return tuple(samples)
 
 
 @dataclass

@@ -120,6 +120,19 @@ def test_interleave_warms_up_then_alternates_the_order():
     assert calls == ["a", "b", "a", "b", "b", "a", "a", "b", "b", "a"]
 
 
+def test_interleave_of_three_starts_one_further_along_each_round():
+    """The reminder measurement times dispatch, the no-op task and the smtplib ceiling in turn:
+    each comes first, second and last equally often."""
+    calls = []
+
+    def probe(name):
+        return Probe(name, lambda: calls.append(name) or len(calls))
+
+    a, b, c = interleave(probe("a"), probe("b"), probe("c"), reps=3, warmup=0)
+    assert calls == ["a", "b", "c", "b", "c", "a", "c", "a", "b"]
+    assert (a, b, c) == ([1, 6, 8], [2, 4, 9], [3, 5, 7])  # each its own samples
+
+
 def test_goals():
     assert Goal("<=", 1.5, "").met(1.5)
     assert not Goal("<", 1, "").met(1.0)
