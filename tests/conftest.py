@@ -30,6 +30,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
         dbstate.prepare(django_db_blocker)
 
 
+def pytest_collection_modifyitems(items):
+    """Transactional tests first (after pytest-django's own order, which put them after the
+    others): they are the long ones (workers, beats, servers, browsers, races), so with two
+    pytest-xdist workers they start early and the short tests fill in at the end, instead of
+    one worker finishing a long test alone. The order is the same in every worker."""
+    items.sort(key=lambda item: not (dbstate.needs(item) or (None, False))[1])
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     """The database holds what the test asks for (the agreement or nothing) before its
