@@ -7,8 +7,12 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 
 # The suite runs on the machine's PostgreSQL and Redis (its own database and Redis DB number).
+# In PYTEST_WORKERS processes (pytest-xdist; 0: one process), each with its own test database
+# (test_chengyi_gw0, _gw1, ...) and its own Redis DB: TEST_REDIS_URL's number plus the worker's
+# index (14 and 15 by default; Redis has 16 unless configured for more). At most 2 by default.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/chengyi
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
+PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 2 ? n : 2 )))
 
 # `make bench` has its own databases (chengyi_bench*, dropped and rebuilt at will) and Redis DB;
 # never the test ones. BENCH_ARGS="--items 1000 --quick" for a quick run; --list names them.
@@ -21,7 +25,7 @@ SITE_URL ?= http://127.0.0.1:$(PORT)
 RUN_ENV := DJANGO_DEBUG=1 CHENGYI_DEMO=1 DJANGO_SETTINGS_MODULE=tracker.settings \
   CHENGYI_SITE_URL=$(SITE_URL) DJANGO_LOG_FORMAT=plain
 
-.PHONY: run test lint format messages makemessages fixtures bench bench-peers services install clean compose-check loadtest lock nginx-check
+.PHONY: run test test-steps lint format messages makemessages fixtures bench bench-peers services install clean compose-check loadtest lock nginx-check
 
 # Every dependency, transitive ones included, is pinned with its hashes in the lock files,
 # made from pyproject.toml by `make lock`: requirements.lock (the app: the Dockerfile) and
@@ -91,11 +95,18 @@ nginx-check:
 	nginx -t -q -c $(CURDIR)/deploy/nginx/nginx.conf
 	@echo "deploy/nginx/nginx.conf is valid"
 
-test: $(STAMP) messages services lint compose-check nginx-check
+# The whole of it (install, lint, checks, pytest) is timed: the last line says how long it took.
+test:
+	@start=$$(date +%s); $(MAKE) --no-print-directory test-steps; rc=$$?; \
+	  s=$$(( $$(date +%s) - start )); \
+	  echo "make test: $$((s / 60)) min $$((s % 60)) s in all (lint, checks and pytest), exit status $$rc"; \
+	  exit $$rc
+
+test-steps: $(STAMP) messages services lint compose-check nginx-check
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) \
 	DJANGO_SECRET_KEY=test-only-secret DJANGO_ALLOWED_HOSTS=localhost,127.0.0.1,testserver \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true \
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --durations=20 $(PYTEST_ARGS)
 
 bench: $(STAMP) messages services
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) CELERY_BROKER_URL=$(BENCH_REDIS_URL) \

@@ -8,7 +8,8 @@ from django.core.management import call_command
 from django.utils import translation
 
 from cooperation.choices import Role
-from cooperation.models import Membership, Organization, Profile
+from cooperation.models import Agreement, Membership, Organization, Profile
+from tests import dbstate
 
 PASSWORD = "correct-horse-battery"
 
@@ -19,6 +20,38 @@ def pytest_configure(config):
         raise pytest.UsageError(
             f"CI runs the suite on PostgreSQL (DATABASE_URL), not on {engine}: use `make test`."
         )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Each test database (one per pytest-xdist worker) loads the agreement once and keeps
+    snapshots of its tables with and without it (tests/dbstate.py)."""
+    with django_db_blocker.unblock():
+        dbstate.prepare(django_db_blocker)
+
+
+def pytest_collection_modifyitems(items):
+    """Transactional tests first (after pytest-django's own order, which put them after the
+    others): they are the long ones (workers, beats, servers, browsers, races), so with two
+    pytest-xdist workers they start early and the short tests fill in at the end, instead of
+    one worker finishing a long test alone. The order is the same in every worker."""
+    items.sort(key=lambda item: not (dbstate.needs(item) or (None, False))[1])
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """The database holds what the test asks for (the agreement or nothing) before its
+    transaction opens, so tests that roll back share one switch."""
+    dbstate.before_test(item)
+
+
+@pytest.fixture(autouse=True)
+def _database_state(request):
+    """Before any other fixture of the test writes: the switch, if it could not be made
+    before the test (the worker's first test)."""
+    if dbstate.needs(request.node) is not None:
+        request.getfixturevalue("_django_db_helper")
+        dbstate.in_test(request.node)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -80,8 +113,10 @@ def _default_language():
 
 @pytest.fixture
 def agreement(db):
-    """The real agreement fixture, loaded as `make run` loads it."""
-    call_command("setup_site", verbosity=0)
+    """The real agreement fixture, loaded as `make run` loads it: by setup_site once per test
+    database, copied back in when a test asks for it (tests/dbstate.py)."""
+    if not Agreement.objects.exists():  # asked for while the test runs (getfixturevalue)
+        call_command("setup_site", verbosity=0)
 
 
 @pytest.fixture

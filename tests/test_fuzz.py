@@ -5,6 +5,7 @@ changes no row (history included); a payload that is accepted comes out escaped 
 Forms are found by reading the pages (tests/formwalk.py), so forms added later are covered.
 """
 
+import fcntl
 import json
 from collections import Counter
 from pathlib import Path
@@ -154,10 +155,14 @@ def submit(client, form, changes: dict):
 
 
 def _write_summary(name: str, counts: Counter):
+    """One file for the fuzz tests, which pytest-xdist may run at once in two workers: each
+    adds its entry under a lock."""
     SUMMARY.parent.mkdir(exist_ok=True)
-    summary = json.loads(SUMMARY.read_text()) if SUMMARY.exists() else {}
-    summary[name] = dict(counts)
-    SUMMARY.write_text(json.dumps(summary, indent=1, ensure_ascii=False))
+    with SUMMARY.with_suffix(".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        summary = json.loads(SUMMARY.read_text()) if SUMMARY.exists() else {}
+        summary[name] = dict(counts)
+        SUMMARY.write_text(json.dumps(summary, indent=1, ensure_ascii=False))
 
 
 @pytest.mark.django_db

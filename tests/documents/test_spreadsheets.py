@@ -17,7 +17,7 @@ from pypdf import PdfWriter
 from cooperation.models import CooperationItem
 from cooperation.reports.exports import WRAP_WIDTH
 
-from .office import A4, page_size, to_pdf
+from .office import A4, page_size, to_pdfs
 
 pytestmark = pytest.mark.django_db
 
@@ -45,13 +45,9 @@ def one_sheet_each(body: bytes) -> list[bytes]:
 
 def assert_prints(body: bytes, tmp_path, rows_at_most=50) -> None:
     workbook = openpyxl.load_workbook(io.BytesIO(body))
-    for index, (sheet, single) in enumerate(
-        zip(workbook.worksheets, one_sheet_each(body), strict=True)
-    ):
+    readers = to_pdfs(one_sheet_each(body), ".xlsx", tmp_path / "sheets")
+    for sheet, reader in zip(workbook.worksheets, readers, strict=True):
         assert sheet.max_row <= rows_at_most + 1
-        folder = tmp_path / f"sheet{index}"
-        folder.mkdir()
-        reader = to_pdf(single, ".xlsx", folder)
         width, height = page_size(reader)
         assert (round(width), round(height)) == (round(A4[1]), round(A4[0])), sheet.title
         assert 1 <= len(reader.pages) <= 2, (sheet.title, len(reader.pages))
