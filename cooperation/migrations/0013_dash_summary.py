@@ -14,14 +14,23 @@ TOUCHES = {
     "cooperation_completionrequest": ["item_id"],
     "cooperation_supervisionslip": ["item_id"],
 }
+KEYS = {"cooperation_historicalcooperationitem": "history_id"}  # primary keys other than id
 LOG = "cooperation_dashboardchange"
 ITEMS = "cooperation_cooperationitem"
 ORGS = "cooperation_organization"
 
 
-def _pg_select(columns, *tables):
-    """The distinct non-null ids in ``columns`` of the transition ``tables``."""
-    union = " UNION ALL ".join(f"SELECT {c} FROM {rows}" for rows in tables for c in columns)
+def _pg_changed(table):
+    """The new and old rows an UPDATE really changed (loaddata of the same fixture changes
+    nothing and touches no item)."""
+    key = KEYS.get(table, "id")
+    pairs = f"new_rows n JOIN old_rows o ON o.{key} = n.{key} WHERE n IS DISTINCT FROM o"
+    return f"(SELECT n.* FROM {pairs}) AS n_changed", f"(SELECT o.* FROM {pairs}) AS o_changed"
+
+
+def _pg_select(columns, *sources):
+    """The distinct non-null ids in ``columns`` of the rows of ``sources``."""
+    union = " UNION ALL ".join(f"SELECT {c} FROM {rows}" for rows in sources for c in columns)
     return f"SELECT DISTINCT item FROM ({union}) AS touched (item) WHERE item IS NOT NULL"
 
 
@@ -37,7 +46,7 @@ def postgresql_sql():
             ELSIF TG_OP = 'DELETE' THEN
                 INSERT INTO {LOG} (item_id) {_pg_select(columns, "old_rows")};
             ELSE
-                INSERT INTO {LOG} (item_id) {_pg_select(columns, "new_rows", "old_rows")};
+                INSERT INTO {LOG} (item_id) {_pg_select(columns, *_pg_changed(table))};
             END IF;
             RETURN NULL;
         END $$"""
@@ -138,6 +147,14 @@ class Migration(migrations.Migration):
                 ('slips_red', models.IntegerField(default=0, verbose_name='open red slips')),
                 ('awaiting_review', models.IntegerField(default=0, verbose_name='reports awaiting review')),
                 ('awaiting_confirmation', models.IntegerField(default=0, verbose_name='requests awaiting confirmation')),
+                ('since_changed', models.IntegerField(default=0, verbose_name='changed since')),
+                ('since_new', models.IntegerField(default=0, verbose_name='new since')),
+                ('since_status', models.IntegerField(default=0, verbose_name='status changed since')),
+                ('since_completed', models.IntegerField(default=0, verbose_name='completed since')),
+                ('since_worse', models.IntegerField(default=0, verbose_name='worse since')),
+                ('since_better', models.IntegerField(default=0, verbose_name='better since')),
+                ('since_advanced', models.IntegerField(default=0, verbose_name='advanced since')),
+                ('updates_since', models.IntegerField(default=0, verbose_name='status updates since')),
             ],
             options={
                 'verbose_name': 'dashboard cell',
@@ -164,6 +181,8 @@ class Migration(migrations.Migration):
                 ('stale_days', models.PositiveSmallIntegerField(verbose_name='stale after days')),
                 ('behind_points', models.PositiveSmallIntegerField(verbose_name='behind by points')),
                 ('built_at', models.DateTimeField(verbose_name='rebuilt at')),
+                ('since_meeting_id', models.IntegerField(null=True, verbose_name='last consultation')),
+                ('since_at', models.DateTimeField(null=True, verbose_name="last consultation's start")),
             ],
             options={
                 'verbose_name': 'dashboard summary state',
@@ -193,11 +212,22 @@ class Migration(migrations.Migration):
                 ('slips_red', models.SmallIntegerField(verbose_name='open red slips')),
                 ('awaiting_review', models.BooleanField(verbose_name='report awaiting review')),
                 ('awaiting_confirmation', models.BooleanField(verbose_name='request awaiting confirmation')),
+                ('rolled', models.SmallIntegerField(verbose_name='rolled-up progress')),
+                ('updates_since', models.IntegerField(verbose_name='status updates since')),
+                ('since_changed', models.BooleanField(verbose_name='changed since')),
+                ('since_new', models.BooleanField(verbose_name='new since')),
+                ('since_status_changed', models.BooleanField(verbose_name='status changed since')),
+                ('since_trend', models.SmallIntegerField(verbose_name='health trend since')),
+                ('since_delta', models.SmallIntegerField(verbose_name='progress change since')),
+                ('before_status', models.CharField(blank=True, max_length=16, verbose_name='status then')),
+                ('before_health', models.CharField(blank=True, max_length=16, verbose_name='health then')),
+                ('before_rolled', models.SmallIntegerField(null=True, verbose_name='progress then')),
+                ('since_rank', models.CharField(blank=True, max_length=80, verbose_name='order of the changes')),
             ],
             options={
                 'verbose_name': 'dashboard item',
                 'verbose_name_plural': 'dashboard items',
-                'indexes': [models.Index(fields=['stale_since'], name='cooperation_stale_s_d4ad0b_idx'), models.Index(fields=['stale_order', 'code'], name='cooperation_stale_o_aa64dc_idx')],
+                'indexes': [models.Index(fields=['stale_since'], name='cooperation_stale_s_d4ad0b_idx'), models.Index(fields=['stale_order', 'code'], name='cooperation_stale_o_aa64dc_idx'), models.Index(condition=models.Q(('since_changed', True)), fields=['since_rank'], name='dashboard_since_rank')],
             },
         ),
         migrations.RunPython(create_triggers, drop_triggers),

@@ -5,6 +5,7 @@ Written only by ``cooperation.reports.summary``; the database's triggers (migrat
 """
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -37,6 +38,8 @@ class DashboardState(models.Model):
     stale_days = models.PositiveSmallIntegerField(_("stale after days"))
     behind_points = models.PositiveSmallIntegerField(_("behind by points"))
     built_at = models.DateTimeField(_("rebuilt at"))
+    since_meeting_id = models.IntegerField(_("last consultation"), null=True)
+    since_at = models.DateTimeField(_("last consultation's start"), null=True)
 
     class Meta:
         verbose_name = _("dashboard summary state")
@@ -80,6 +83,18 @@ class DashboardItem(models.Model):
     slips_red = models.SmallIntegerField(_("open red slips"))
     awaiting_review = models.BooleanField(_("report awaiting review"))
     awaiting_confirmation = models.BooleanField(_("request awaiting confirmation"))
+    # Since the last consultation (DashboardState.since_at): how the item moved.
+    rolled = models.SmallIntegerField(_("rolled-up progress"))
+    updates_since = models.IntegerField(_("status updates since"))
+    since_changed = models.BooleanField(_("changed since"))
+    since_new = models.BooleanField(_("new since"))
+    since_status_changed = models.BooleanField(_("status changed since"))
+    since_trend = models.SmallIntegerField(_("health trend since"))
+    since_delta = models.SmallIntegerField(_("progress change since"))
+    before_status = models.CharField(_("status then"), max_length=16, blank=True)
+    before_health = models.CharField(_("health then"), max_length=16, blank=True)
+    before_rolled = models.SmallIntegerField(_("progress then"), null=True)
+    since_rank = models.CharField(_("order of the changes"), max_length=80, blank=True)
 
     class Meta:
         verbose_name = _("dashboard item")
@@ -87,6 +102,9 @@ class DashboardItem(models.Model):
         indexes = [
             models.Index(fields=["stale_since"]),
             models.Index(fields=["stale_order", "code"]),
+            models.Index(
+                fields=["since_rank"], condition=Q(since_changed=True), name="dashboard_since_rank"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -109,6 +127,14 @@ class DashboardCell(models.Model):
     slips_red = models.IntegerField(_("open red slips"), default=0)
     awaiting_review = models.IntegerField(_("reports awaiting review"), default=0)
     awaiting_confirmation = models.IntegerField(_("requests awaiting confirmation"), default=0)
+    since_changed = models.IntegerField(_("changed since"), default=0)
+    since_new = models.IntegerField(_("new since"), default=0)
+    since_status = models.IntegerField(_("status changed since"), default=0)
+    since_completed = models.IntegerField(_("completed since"), default=0)
+    since_worse = models.IntegerField(_("worse since"), default=0)
+    since_better = models.IntegerField(_("better since"), default=0)
+    since_advanced = models.IntegerField(_("advanced since"), default=0)
+    updates_since = models.IntegerField(_("status updates since"), default=0)
 
     class Meta:
         verbose_name = _("dashboard cell")

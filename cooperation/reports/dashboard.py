@@ -238,6 +238,19 @@ def changes_since(meeting: Meeting | None, *, user) -> dict | None:
     }
 
 
+def changes_since_summarised(meeting: Meeting | None, counts: Counts) -> dict | None:
+    """``changes_since`` from the summary: its counts, and the first changes by an index."""
+    if meeting is None:
+        return None
+    since = counts.since
+    return {
+        "meeting": meeting,
+        "changes": summary.summary_changes(LIST_LIMIT),
+        "more": max(since["changed"] - LIST_LIMIT, 0),
+        **since,
+    }
+
+
 def overdue_milestones_queryset(user, today: datetime.date):
     return (
         Milestone.objects.filter(done_date__isnull=True, due_date__lt=today)
@@ -295,12 +308,15 @@ def _figures(*, user) -> dict:
     """
     now = timezone.now()
     today = timezone.localdate(now)
+    baseline = last_consultation(now)
     if permissions.sees_every_item(user):
-        counts = summary.summary_counts(now=now)
+        counts = summary.summary_counts(now=now, baseline=baseline)
         stale_items = longest_stale_summarised(now)
+        since = changes_since_summarised(baseline, counts)
     else:
         counts = counts_from_rows(user=user, now=now)
         stale_items = longest_stale(user, now)
+        since = changes_since(baseline, user=user)
     groups, progress = counts.groups, counts.progress
     milestones = list(overdue_milestones_queryset(user, today)[:LIST_LIMIT])
     return {
@@ -346,7 +362,7 @@ def _figures(*, user) -> dict:
         "never_reported": _count(groups, {"never_reported": True}, lambda g: g.never_reported),
         "stale_days": settings.CHENGYI_STALE_DAYS,
         "next_meetings": next_meetings(now),
-        "since": changes_since(last_consultation(now), user=user),
+        "since": since,
     }
 
 

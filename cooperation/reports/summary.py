@@ -39,13 +39,16 @@ from django.utils import timezone
 
 from cooperation import selectors
 from cooperation.choices import Status
+from cooperation.meetings.selectors import baseline_meeting
 from cooperation.models import (
     CooperationItem,
     DashboardCell,
     DashboardChange,
     DashboardItem,
     DashboardState,
+    Meeting,
     Milestone,
+    StatusUpdate,
     SupervisionSlip,
 )
 from cooperation.models.supervision import OPEN_STATES, SlipColour
@@ -55,11 +58,11 @@ from cooperation.supervision.selectors import (
     awaiting_review_condition,
 )
 
+from . import states as st
+
 log = logging.getLogger(__name__)
 
 WINDOW_DAYS = 21
-# More changes than this waiting: counting every item again is cheaper than item by item.
-FOLD_LIMIT = 2000
 VALUES = (
     "n",
     "weighted",
@@ -69,6 +72,14 @@ VALUES = (
     "slips_red",
     "awaiting_review",
     "awaiting_confirmation",
+    "since_changed",
+    "since_new",
+    "since_status",
+    "since_completed",
+    "since_worse",
+    "since_better",
+    "since_advanced",
+    "updates_since",
 )
 FACT_FIELDS = [f.name for f in DashboardItem._meta.concrete_fields if f.name != "item"]
 SLIP_FIELDS = {SlipColour.BLUE: "slips_blue", SlipColour.YELLOW: "slips_yellow",
@@ -79,8 +90,10 @@ STATE_ID = 1
 # --- facts: what each item adds ----------------------------------------------------------
 
 
-def item_facts(items: QuerySet, *, points: int) -> dict[int, dict]:
-    """Item id → its ``DashboardItem`` fields, read from ``items`` in three queries."""
+def item_facts(items: QuerySet, *, points: int, since_at=None, ids=None) -> dict[int, dict]:
+    """Item id → its ``DashboardItem`` fields, read from ``items`` (the items ``ids``, or
+    all) in a fixed number of queries; how they moved since ``since_at`` from
+    ``states.moves_since``, as the dashboard's "since the last consultation" reads it."""
     queryset = selectors.with_stale_since(
         selectors.with_last_report(selectors.with_rollup(items.order_by()))
     )
@@ -103,14 +116,50 @@ def item_facts(items: QuerySet, *, points: int) -> dict[int, dict]:
     open_slips = SupervisionSlip.objects.filter(item__in=items.values("pk"), state__in=OPEN_STATES)
     for item_id, colour, n in open_slips.values_list("item_id", "colour").annotate(n=Count("pk")):
         slips[item_id][colour] = n
+    changes, updates = {}, {}
+    if since_at is not None:
+        changes = st.moves_since(since_at, ids=ids)
+        reports = StatusUpdate.objects.filter(
+            item__in=items.values("pk"), reported_at__gte=since_at
+        )
+        updates = dict(reports.order_by().values_list("item_id").annotate(n=Count("pk")))
     facts = {}
     columns = ("pk", "code", "category", "status", "health", "chengdu_city", "yibin_city",
                "not_reported", "start_date", "target_date", "rolled_up_progress", "weight",
                "parent_id", "stale_since", "last_reported_at", "created_at", "review_pending",
                "confirmation_pending")  # fmt: skip
     for row in queryset.values(*columns).iterator(chunk_size=5000):
-        facts[row["pk"]] = _fact(row, dues[row["pk"]], slips[row["pk"]], points)
+        pk = row["pk"]
+        facts[pk] = {
+            **_fact(row, dues[pk], slips[pk], points),
+            **_since(changes.get(pk), updates.get(pk, 0)),
+        }
     return facts
+
+
+def _since(change, updates: int) -> dict:
+    """How the item moved since the last consultation (``states.Change``; None: it did not)."""
+    changed = change is not None and change.changed
+    before = change.before if changed else None
+    trend = change.health_trend if changed else 0
+    status_changed = changed and change.status_changed
+    # The dashboard lists the changes by worse-or-better health, then status change, then
+    # code (as ``dashboard.changes_since`` sorts them): one sortable text, code in hex so
+    # that any collation orders it as Python does.
+    rank = f"{0 if trend else 2}{0 if status_changed else 1}" if changed else ""
+    return {
+        "updates_since": updates,
+        "since_changed": changed,
+        "since_new": changed and change.is_new,
+        "since_status_changed": status_changed,
+        "since_trend": trend,
+        "since_delta": change.progress_delta if changed else 0,
+        "before_status": before.status if before else "",
+        "before_health": before.health if before else "",
+        "before_rolled": before.rolled if before else None,
+        "since_rank": rank + change.item.code.encode().hex() if changed else "",
+        **({"rolled": change.item.rolled} if changed else {}),  # as the list shows it
+    }
 
 
 def _fact(row: dict, dues: list, slips: dict, points: int) -> dict:
@@ -141,6 +190,7 @@ def _fact(row: dict, dues: list, slips: dict, points: int) -> dict:
         **{field: slips.get(colour, 0) for colour, field in SLIP_FIELDS.items()},
         "awaiting_review": bool(row["review_pending"]),
         "awaiting_confirmation": bool(row["confirmation_pending"]),
+        "rolled": round(progress),
     }
 
 
@@ -207,8 +257,21 @@ def fact_key(fact: dict, state: DashboardState) -> Key:
     )
 
 
+def _sums(fact: dict) -> tuple:
+    """What the item adds to its cell's sums, in the order of ``VALUES[1:]``."""
+    changed, trend = fact["since_changed"], fact["since_trend"]
+    return (
+        fact["weighted"], fact["weight"], fact["slips_blue"], fact["slips_yellow"],
+        fact["slips_red"], fact["awaiting_review"], fact["awaiting_confirmation"],
+        changed, fact["since_new"], fact["since_status_changed"],
+        fact["since_status_changed"] and fact["status"] == Status.COMPLETED,
+        trend > 0, trend < 0, fact["since_delta"] > 0 and not fact["since_new"],
+        fact["updates_since"],
+    )  # fmt: skip
+
+
 def _contributions(fact: dict, state: DashboardState) -> dict[str, list[int]]:
-    found = {fact_key(fact, state).encode(): [1, *(int(fact[name]) for name in VALUES[1:])]}
+    found = {fact_key(fact, state).encode(): [1, *(int(v) for v in _sums(fact))]}
     for due in fact["milestones"]:
         day = datetime.date.fromisoformat(due)
         key = "m|" + _bucket(day, state.base, state.window_days)
@@ -273,7 +336,26 @@ def _taken_changes() -> list[int]:
         return sorted({row[0] for row in cursor.fetchall()})
 
 
-def _new_state(now: datetime.datetime) -> DashboardState:
+def _baseline(now: datetime.datetime) -> Meeting | None:
+    """The last consultation "since" counts from (``meetings.selectors.baseline_meeting``)."""
+    return baseline_meeting(now=now)
+
+
+def _same_baseline(state: DashboardState, baseline: Meeting | None) -> bool:
+    if baseline is None:
+        return state.since_meeting_id is None
+    return (state.since_meeting_id, state.since_at) == (baseline.pk, baseline.starts_at)
+
+
+def _settings_changed(state: DashboardState) -> bool:
+    return (state.window_days, state.stale_days, state.behind_points) != (
+        WINDOW_DAYS,
+        settings.CHENGYI_STALE_DAYS,
+        settings.CHENGYI_BEHIND_POINTS,
+    )
+
+
+def _new_state(now: datetime.datetime, baseline: Meeting | None) -> DashboardState:
     return DashboardState(
         pk=STATE_ID,
         base=timezone.localdate(now),
@@ -281,14 +363,22 @@ def _new_state(now: datetime.datetime) -> DashboardState:
         stale_days=settings.CHENGYI_STALE_DAYS,
         behind_points=settings.CHENGYI_BEHIND_POINTS,
         built_at=now,
+        since_meeting_id=baseline.pk if baseline else None,
+        since_at=baseline.starts_at if baseline else None,
     )
 
 
-def _rebuild(now: datetime.datetime) -> dict[int, dict]:
-    """Count every item again (the only O(items) step; daily task or a changed setting)."""
+def _all_facts(state: DashboardState) -> dict[int, dict]:
+    items = CooperationItem.objects.all()
+    return item_facts(items, points=state.behind_points, since_at=state.since_at)
+
+
+def _rebuild(now: datetime.datetime, baseline: Meeting | None) -> dict[int, dict]:
+    """Count every item again: the only step that reads every item (a new consultation to
+    count from, a changed setting, a drift found by the daily check)."""
     _taken_changes()
-    state = _new_state(now)
-    facts = item_facts(CooperationItem.objects.all(), points=state.behind_points)
+    state = _new_state(now, baseline)
+    facts = _all_facts(state)
     DashboardItem.objects.all().delete()
     DashboardItem.objects.bulk_create(
         [DashboardItem(item_id=pk, **fact) for pk, fact in facts.items()], batch_size=2000
@@ -300,7 +390,8 @@ def _rebuild(now: datetime.datetime) -> dict[int, dict]:
 
 def _rebase(state: DashboardState, now: datetime.datetime) -> None:
     """Count the cells for today from ``DashboardItem`` (no item is read)."""
-    new = _new_state(now)
+    new = _new_state(now, None)
+    new.since_meeting_id, new.since_at = state.since_meeting_id, state.since_at
     _write_cells(new, _stored(DashboardItem.objects.all()).values())
     new.save()
 
@@ -310,7 +401,8 @@ def _fold(state: DashboardState) -> int:
     ids = _taken_changes()
     if not ids:
         return 0
-    new = item_facts(CooperationItem.objects.filter(pk__in=ids), points=state.behind_points)
+    items = CooperationItem.objects.filter(pk__in=ids)
+    new = item_facts(items, points=state.behind_points, since_at=state.since_at, ids=ids)
     old = _stored(DashboardItem.objects.filter(item_id__in=ids))
     deltas = _count(old.values(), state, -1, {})
     _apply(_count(new.values(), state, 1, deltas))
@@ -319,15 +411,8 @@ def _fold(state: DashboardState) -> int:
     return len(ids)
 
 
-def _usable(state: DashboardState | None, now: datetime.datetime) -> bool:
-    """Whether the cells answer for ``now`` exactly: same settings, today in the window."""
-    if state is None or state.window_days != WINDOW_DAYS:
-        return False
-    if (state.stale_days, state.behind_points) != (
-        settings.CHENGYI_STALE_DAYS,
-        settings.CHENGYI_BEHIND_POINTS,
-    ):
-        return False
+def _in_window(state: DashboardState, now: datetime.datetime) -> bool:
+    """Whether the cells answer for ``now`` exactly: today and its cut-offs in the window."""
     today = timezone.localdate(now)
     end = state.base + datetime.timedelta(days=state.window_days)
     cutoff_day = timezone.localdate(selectors.stale_cutoff(now=now))
@@ -346,22 +431,26 @@ def _pending() -> tuple[DashboardState | None, bool]:
     return state, bool(state and state.pending)
 
 
-def summary_current(now: datetime.datetime) -> DashboardState:
-    """The summary, brought up to date for ``now`` (folding changes, re-basing) if needed."""
+def summary_current(now: datetime.datetime, baseline: Meeting | None) -> DashboardState:
+    """The summary up to date for ``now`` and ``baseline`` (``_baseline(now)``): changes
+    folded in, the cells counted for today, everything again after a setting changed or a
+    new consultation began. One query when nothing changed."""
     state, pending = _pending()
-    if not pending and _usable(state, now):
+    if (
+        state is not None
+        and not pending
+        and not _settings_changed(state)
+        and _same_baseline(state, baseline)
+        and _in_window(state, now)
+    ):
         return state
     with transaction.atomic():
         state = DashboardState.objects.select_for_update().filter(pk=STATE_ID).first()
-        if state is None or (state.stale_days, state.behind_points) != (
-            settings.CHENGYI_STALE_DAYS,
-            settings.CHENGYI_BEHIND_POINTS,
-        ):
-            _rebuild(now)
+        if state is None or _settings_changed(state) or not _same_baseline(state, baseline):
+            _rebuild(now, baseline)
             return DashboardState.objects.get(pk=STATE_ID)
-        if _fold(state) > FOLD_LIMIT:
-            log.info("dashboard summary: many changes folded at once")
-        if not _usable(state, now):
+        _fold(state)
+        if not _in_window(state, now):
             _rebase(state, now)
             state = DashboardState.objects.get(pk=STATE_ID)
     return state
@@ -370,22 +459,24 @@ def summary_current(now: datetime.datetime) -> DashboardState:
 def summary_rebuild(*, now: datetime.datetime | None = None) -> int:
     """Count every item again (after a bulk load that bypassed the triggers, e.g. with
     ``session_replication_role = replica``); returns the number of items."""
+    now = now or timezone.now()
     with transaction.atomic():
         DashboardState.objects.select_for_update().filter(pk=STATE_ID).first()
-        return len(_rebuild(now or timezone.now()))
+        return len(_rebuild(now, _baseline(now)))
 
 
 def summary_refresh(*, now: datetime.datetime | None = None) -> dict:
-    """The daily task: fold what changed, count the cells for today, then compare every
-    item with its stored facts and repair (and report) any difference."""
+    """The daily task: fold what changed, compare every item with its stored facts (a
+    difference is repaired and reported), and count the cells for the new day."""
     now = now or timezone.now()
+    baseline = _baseline(now)
     with transaction.atomic():
         state = DashboardState.objects.select_for_update().filter(pk=STATE_ID).first()
-        if state is None:
-            facts = _rebuild(now)
-            return {"items": len(facts), "drift": [], "rebuilt": True}
+        if state is None or _settings_changed(state):
+            facts = _rebuild(now, baseline)
+            return {"items": len(facts), "folded": 0, "drift": [], "rebuilt": True}
         folded = _fold(state)
-        fresh = item_facts(CooperationItem.objects.all(), points=state.behind_points)
+        fresh = _all_facts(state)
         stored = _stored(DashboardItem.objects.all())
         drift = sorted(pk for pk in fresh.keys() | stored.keys() if fresh.get(pk) != stored.get(pk))
         if drift:
@@ -394,10 +485,12 @@ def summary_refresh(*, now: datetime.datetime | None = None) -> dict:
                 extra={"event": "dashboard_summary_drift", "items": drift[:50],
                        "count": len(drift)},
             )  # fmt: skip
-            _rebuild(now)
+        rebuilt = bool(drift) or not _same_baseline(state, baseline)
+        if rebuilt:
+            _rebuild(now, baseline)
         else:
             _rebase(state, now)
-    return {"items": len(fresh), "folded": folded, "drift": drift, "rebuilt": bool(drift)}
+    return {"items": len(fresh), "folded": folded, "drift": drift, "rebuilt": rebuilt}
 
 
 # --- reading the figures ---------------------------------------------------------------
@@ -432,12 +525,19 @@ class Counts:
     awaiting_review: int
     awaiting_confirmation: int
     overdue_milestones: int
+    since: dict | None = None  # counts of "since the last consultation" (summary only)
 
 
-def summary_counts(*, now: datetime.datetime) -> Counts:
-    """Everything the dashboard counts, for ``now``, from the cells (three queries when
-    nothing changed)."""
-    state = summary_current(now)
+SINCE = {"changed": "since_changed", "new": "since_new", "status_changed": "since_status",
+         "completed": "since_completed", "worse": "since_worse", "better": "since_better",
+         "advanced": "since_advanced", "updates": "updates_since"}  # fmt: skip
+
+
+def summary_counts(*, now: datetime.datetime, baseline: Meeting | None = None) -> Counts:
+    """Everything the dashboard counts, for ``now`` and the last consultation ``baseline``
+    (found when not given), from the cells: three queries when nothing changed."""
+    baseline = _baseline(now) if baseline is None else baseline
+    state = summary_current(now, baseline)
     today = timezone.localdate(now)
     until = lights.warn_until(today).isoformat()
     today_text = today.isoformat()
@@ -489,7 +589,24 @@ def summary_counts(*, now: datetime.datetime) -> Counts:
         awaiting_review=sums["awaiting_review"],
         awaiting_confirmation=sums["awaiting_confirmation"],
         overdue_milestones=milestones,
+        since={name: sums[field] for name, field in SINCE.items()} if baseline else None,
     )
+
+
+def summary_changes(limit: int) -> list[st.Change]:
+    """The first ``limit`` changes since the last consultation, in the dashboard's order
+    (worse or better health, then status changes, then code), from the summary."""
+    rows = DashboardItem.objects.filter(since_changed=True).select_related("item")
+    changes = []
+    for fact in rows.order_by("since_rank")[:limit]:
+        values = {name: getattr(fact.item, name) for name in st.FIELDS}
+        now = st.ItemState(**values, rolled=fact.rolled)
+        before = None
+        if not fact.since_new:
+            then = {"status": fact.before_status, "health": fact.before_health}
+            before = dataclasses.replace(now, **then, rolled=fact.before_rolled)
+        changes.append(st.Change(item=now, before=before))
+    return changes
 
 
 def _boundary_stale(cutoff, cutoff_day, state) -> dict[str, int]:

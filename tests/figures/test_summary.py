@@ -17,12 +17,14 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from cooperation.choices import Health, Role, Status
+from cooperation.choices import Health, MeetingState, Role, Status
 from cooperation.models import (
+    ConsultationMechanism,
     CooperationItem,
     DashboardCell,
     DashboardItem,
     ItemImport,
+    Meeting,
     Milestone,
     Organization,
     StatusUpdate,
@@ -73,7 +75,34 @@ def check(viewer, now=None):
     assert [i.code for i in dashboard.longest_stale_summarised(now)] == [
         i.code for i in dashboard.longest_stale(viewer, now)
     ]
+    baseline = dashboard.last_consultation(now)
+    assert _listed(dashboard.changes_since_summarised(baseline, got)) == _listed(
+        dashboard.changes_since(baseline, user=viewer)
+    )
     return got
+
+
+def _listed(since):
+    """``changes_since`` with each change as what the page shows of it."""
+    if since is None:
+        return None
+    shown = [(c.item.code, c.item.title, c.is_new, c.status_changed, c.health_trend,
+              c.progress_delta, c.item.rolled, c.item.status, c.item.health,
+              c.before and (c.before.status, c.before.health, c.before.rolled))
+             for c in since["changes"]]  # fmt: skip
+    return {**since, "changes": shown}
+
+
+def held(days_ago: float) -> Meeting:
+    """A consultation held ``days_ago`` days ago: "since" counts from it."""
+    starts = timezone.now() - datetime.timedelta(days=days_ago)
+    mechanism = ConsultationMechanism.objects.order_by("pk").first()
+    number = Meeting.objects.filter(mechanism=mechanism).count() + 1
+    return Meeting.objects.create(
+        mechanism=mechanism, sequence=number, starts_at=starts,
+        planned_for=timezone.localdate(starts), host_city="chengdu",
+        state=MeetingState.HELD, minutes="纪要",
+    )  # fmt: skip
 
 
 def figures(counts):
@@ -108,6 +137,9 @@ def loaded(db, make_user):
 def test_every_write_path_keeps_the_summary_equal_to_a_recount(loaded, people, client):
     viewer, boss = people["viewer"], people["boss"]
     before = figures(check(viewer))
+    held(days_ago=5)  # "since the last consultation" counts from here: counted again
+    since = check(viewer).since  # the items were first recorded after it: all new
+    assert since["new"] == since["changed"] == CooperationItem.objects.count()
     assert before["total"] == CooperationItem.objects.count() > 40
 
     # Services: status, dates, progress; a milestone added, one deleted.
@@ -180,12 +212,14 @@ def test_every_write_path_keeps_the_summary_equal_to_a_recount(loaded, people, c
             "WHERE code = 'SP-4'"
         )
     Organization.objects.filter(code="cdig").update(city="yibin")
-    check(viewer)
+    assert check(viewer).since["changed"] > 40  # (new since the meeting)
 
     # Later days: lights, overdue and stale move with the date alone; past the window the
-    # cells are counted again for the new day.
+    # cells are counted again for the new day. Then a new consultation to count from.
     for days in (1, 2, 3, 6, 13, 20, 21, 22, 30, 45, 400):
         check(viewer, timezone.now() + days * DAY)
+    held(days_ago=1)
+    check(viewer)
     assert summary.summary_refresh(now=timezone.now() + 2 * DAY)["drift"] == []
     check(viewer, timezone.now() + 2 * DAY)
     check(viewer)  # back to today: counted for today again
