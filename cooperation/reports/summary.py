@@ -549,15 +549,16 @@ def summary_counts(*, now: datetime.datetime, baseline: Meeting | None = None) -
     progress: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     sums = dict.fromkeys(VALUES, 0)
     milestones = 0
-    for cell in DashboardCell.objects.all():
-        if cell.key.startswith("m|"):
-            milestones += cell.n if cell.key[2:] < today_text else 0
+    for text, *values in DashboardCell.objects.values_list("key", *VALUES):
+        n = values[0]
+        if text.startswith("m|"):
+            milestones += n if text[2:] < today_text else 0
             continue
-        for name in VALUES:
-            sums[name] += getattr(cell, name)
-        key = Key.decode(cell.key)
-        progress[key.category][0] += cell.weighted
-        progress[key.category][1] += cell.weight
+        for name, value in zip(VALUES, values, strict=True):
+            sums[name] += value
+        key = Key.decode(text)
+        progress[key.category][0] += values[1]
+        progress[key.category][1] += values[2]
         closed = key.status in selectors.CLOSED_STATUSES
         overdue = not closed and key.deadline != "" and key.deadline < today_text
         if closed:
@@ -573,13 +574,13 @@ def summary_counts(*, now: datetime.datetime, baseline: Meeting | None = None) -
         cities = (key.chengdu_lead_city or None, key.yibin_lead_city or None)
         common = (key.category, key.status, key.health, overdue, key.never_reported,
                   light.value, *cities)  # fmt: skip
-        stale = stale_now.get(cell.key, 0) if key.stale_day == cutoff_text else 0
+        stale = stale_now.get(text, 0) if key.stale_day == cutoff_text else 0
         if key.stale_day and key.stale_day < cutoff_text:
-            stale = cell.n
+            stale = n
         if stale:
             groups[(*common, True)] += stale
-        if cell.n - stale:
-            groups[(*common, False)] += cell.n - stale
+        if n - stale:
+            groups[(*common, False)] += n - stale
     names = ("category", "status", "health", "overdue", "never_reported", "light",
              "chengdu_lead_city", "yibin_lead_city", "stale")  # fmt: skip
     return Counts(
