@@ -14,7 +14,7 @@ from django.db import InterfaceError, OperationalError
 from cooperation.meetings import outbox, planning, reminders
 from cooperation.meetings.dispatch import reminders_dispatch_due
 from cooperation.queue import enqueue
-from cooperation.reports.summary import summary_refresh
+from cooperation.reports.summary import summary_bring_up_to_date, summary_refresh
 from cooperation.supervision.slips import slips_run_daily
 from cooperation.workflow.planning import loop_plan_all
 
@@ -82,6 +82,13 @@ def refresh_dashboard_summary() -> dict:
     item compared with the summary (a difference is repaired and logged as a warning)."""
     result = summary_refresh()
     return {**result, "drift": len(result["drift"])}
+
+
+@shared_task(**RETRY)
+def rebuild_dashboard_summary() -> None:
+    """Count the dashboard's summary again (a new consultation, a changed setting) while
+    readers get the figures counted from the items."""
+    summary_bring_up_to_date()
 
 
 @shared_task(**RETRY)

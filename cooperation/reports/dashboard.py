@@ -3,6 +3,7 @@
 Every count comes with the link of the item list that shows exactly the items it counts.
 """
 
+import contextlib
 import dataclasses
 import datetime
 
@@ -304,13 +305,17 @@ def _figures(*, user) -> dict:
     """Everything the dashboard shows, in a fixed number of queries.
 
     A reader who sees every item reads the summary (``summary``: a few hundred cells,
-    however many items); anyone else gets the same figures counted from the items.
+    however many items); anyone else, or anyone while a worker counts the summary again,
+    gets the same figures counted from the items.
     """
     now = timezone.now()
     today = timezone.localdate(now)
     baseline = last_consultation(now)
+    counts = None
     if permissions.sees_every_item(user):
-        counts = summary.summary_counts(now=now, baseline=baseline)
+        with contextlib.suppress(summary.SummaryNotReady):  # a worker counts it meanwhile
+            counts = summary.summary_counts(now=now, baseline=baseline, wait=False)
+    if counts is not None:
         stale_items = longest_stale_summarised(now)
         since = changes_since_summarised(baseline, counts)
     else:

@@ -33,6 +33,7 @@ import logging
 from collections import defaultdict
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, QuerySet
 from django.utils import timezone
@@ -431,19 +432,40 @@ def _pending() -> tuple[DashboardState | None, bool]:
     return state, bool(state and state.pending)
 
 
-def summary_current(now: datetime.datetime, baseline: Meeting | None) -> DashboardState:
+class SummaryNotReady(Exception):
+    """The summary is being counted again by a worker; count from the items meanwhile."""
+
+
+REBUILD_KEY = "chengyi:dashboard-summary-rebuild"
+
+
+def _count_again_soon() -> None:
+    """Queue one rebuild (``tasks.rebuild_dashboard_summary``), not one per reader."""
+    from cooperation import queue
+    from cooperation.tasks import rebuild_dashboard_summary
+
+    if cache.add(REBUILD_KEY, 1, 600):
+        queue.enqueue(rebuild_dashboard_summary)
+
+
+def summary_current(
+    now: datetime.datetime, baseline: Meeting | None, *, wait: bool = True
+) -> DashboardState:
     """The summary up to date for ``now`` and ``baseline`` (``_baseline(now)``): changes
     folded in, the cells counted for today, everything again after a setting changed or a
-    new consultation began. One query when nothing changed."""
+    new consultation began. One query when nothing changed.
+
+    Counting everything again reads every item: with more than CHENGYI_SUMMARY_INLINE_ITEMS
+    items and ``wait`` off, a worker does it and ``SummaryNotReady`` is raised meanwhile.
+    """
     state, pending = _pending()
-    if (
-        state is not None
-        and not pending
-        and not _settings_changed(state)
-        and _same_baseline(state, baseline)
-        and _in_window(state, now)
-    ):
+    whole = state is None or _settings_changed(state) or not _same_baseline(state, baseline)
+    if not whole and not pending and _in_window(state, now):
         return state
+    inline = settings.CHENGYI_SUMMARY_INLINE_ITEMS
+    if whole and not wait and CooperationItem.objects.count() > inline:
+        _count_again_soon()
+        raise SummaryNotReady
     with transaction.atomic():
         state = DashboardState.objects.select_for_update().filter(pk=STATE_ID).first()
         if state is None or _settings_changed(state) or not _same_baseline(state, baseline):
@@ -454,6 +476,15 @@ def summary_current(now: datetime.datetime, baseline: Meeting | None) -> Dashboa
             _rebase(state, now)
             state = DashboardState.objects.get(pk=STATE_ID)
     return state
+
+
+def summary_bring_up_to_date(*, now: datetime.datetime | None = None) -> None:
+    """The worker's side of ``SummaryNotReady``: count again whatever needs it."""
+    now = now or timezone.now()
+    try:
+        summary_current(now, _baseline(now))
+    finally:
+        cache.delete(REBUILD_KEY)
 
 
 def summary_rebuild(*, now: datetime.datetime | None = None) -> int:
@@ -533,11 +564,14 @@ SINCE = {"changed": "since_changed", "new": "since_new", "status_changed": "sinc
          "advanced": "since_advanced", "updates": "updates_since"}  # fmt: skip
 
 
-def summary_counts(*, now: datetime.datetime, baseline: Meeting | None = None) -> Counts:
+def summary_counts(
+    *, now: datetime.datetime, baseline: Meeting | None = None, wait: bool = True
+) -> Counts:
     """Everything the dashboard counts, for ``now`` and the last consultation ``baseline``
-    (found when not given), from the cells: three queries when nothing changed."""
+    (found when not given), from the cells: three queries when nothing changed. Raises
+    ``SummaryNotReady`` (only without ``wait``) while a worker counts everything again."""
     baseline = _baseline(now) if baseline is None else baseline
-    state = summary_current(now, baseline)
+    state = summary_current(now, baseline, wait=wait)
     today = timezone.localdate(now)
     until = lights.warn_until(today).isoformat()
     today_text = today.isoformat()

@@ -264,3 +264,25 @@ def test_a_changed_setting_counts_everything_again(loaded, people, settings):
     settings.CHENGYI_BEHIND_POINTS = 0
     settings.CHENGYI_STALE_DAYS = 5
     check(viewer)
+
+
+def test_a_large_summary_is_counted_again_by_a_worker(loaded, people, settings):
+    """Counting every item again (here: a new consultation) is a worker's job above
+    CHENGYI_SUMMARY_INLINE_ITEMS; readers get the figures counted from the items meanwhile."""
+    from cooperation.reports.selectors import dashboard_figures
+    from cooperation.tasks import rebuild_dashboard_summary
+
+    settings.CHENGYI_SUMMARY_INLINE_ITEMS = 10
+    settings.CHENGYI_DASHBOARD_CACHE_SECONDS = 0
+    viewer = people["viewer"]
+    check(viewer)
+    held(days_ago=1)
+    with pytest.raises(summary.SummaryNotReady):
+        summary.summary_counts(now=timezone.now(), wait=False)
+    shown = dashboard_figures(user=viewer)
+    assert shown["total"].value == CooperationItem.objects.count()
+    assert shown["since"]["new"] == CooperationItem.objects.count()  # (recorded after it)
+    rebuild_dashboard_summary()
+    counts = summary.summary_counts(now=timezone.now(), wait=False)
+    assert counts.since["new"] == shown["since"]["new"]
+    check(viewer)
