@@ -14,6 +14,7 @@ from django.db import InterfaceError, OperationalError
 from cooperation.meetings import outbox, planning, reminders
 from cooperation.meetings.dispatch import reminders_dispatch_due
 from cooperation.queue import enqueue
+from cooperation.reports.summary import summary_bring_up_to_date, summary_refresh
 from cooperation.supervision.slips import slips_run_daily
 from cooperation.workflow.planning import loop_plan_all
 
@@ -73,6 +74,21 @@ def dispatch_webhooks() -> dict:
     if result["more"]:
         dispatch_webhooks.delay()
     return result
+
+
+@shared_task(**RETRY)
+def refresh_dashboard_summary() -> dict:
+    """Daily, just after midnight: the dashboard's cells counted for the new day, and every
+    item compared with the summary (a difference is repaired and logged as a warning)."""
+    result = summary_refresh()
+    return {**result, "drift": len(result["drift"])}
+
+
+@shared_task(**RETRY)
+def rebuild_dashboard_summary() -> None:
+    """Count the dashboard's summary again (a new consultation, a changed setting) while
+    readers get the figures counted from the items."""
+    summary_bring_up_to_date()
 
 
 @shared_task(**RETRY)

@@ -66,6 +66,12 @@ app.conf.beat_schedule = {
         "schedule": _slips_every or crontab(hour=8, minute=0),
         "options": {"expires": 3600},
     },
+    "refresh-dashboard-summary": {
+        "task": "cooperation.tasks.refresh_dashboard_summary",
+        # Just after midnight Beijing time: the dashboard's lights and overdue move by date.
+        "schedule": crontab(hour=0, minute=5),
+        "options": {"expires": 3600},
+    },
     "plan-reminders": {
         "task": "cooperation.tasks.plan_reminders",
         "schedule": crontab(minute="*/15"),

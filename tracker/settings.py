@@ -346,6 +346,9 @@ CHENGYI_DOCUMENT_ISSUER = env("CHENGYI_DOCUMENT_ISSUER", "成宜合作推进办�
 # A circular of more visible items than this is made by a worker, not during the page view
 # (about 12 s at 10,000 items on the development machine).
 CHENGYI_DOCUMENT_SYNC_ITEMS = env_int("CHENGYI_DOCUMENT_SYNC_ITEMS", 2000)
+# Above this many items, the dashboard's summary is counted again by a worker (a new
+# consultation, a changed setting) and readers get the figures counted from the items meanwhile.
+CHENGYI_SUMMARY_INLINE_ITEMS = env_int("CHENGYI_SUMMARY_INLINE_ITEMS", 2000)
 CHENGYI_ESCALATION_DAYS = env_int("CHENGYI_ESCALATION_DAYS", 60)
 # Supervision (cooperation/supervision): lights, slips and the scorecard.
 CHENGYI_WARN_WORKING_DAYS = env_int("CHENGYI_WARN_WORKING_DAYS", 3)

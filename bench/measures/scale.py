@@ -59,13 +59,14 @@ def dashboard_computed(ctx) -> None:
         samples = interleave(computed, trivial, reps=reps, warmup=warmup)
         ctx.results.append(ratio_result(
             name="dashboard_computed", title=titles[0], group="scale", a=computed, b=trivial,
-            samples=samples, note="what the first reader after a write waits for"))  # fmt: skip
+            samples=samples, goal=Goal("<=", 30, "≤ 30×"),
+            note="what the first reader after a write waits for"))  # fmt: skip
         computed_big = http_probe(sessions["big"], url, f"computed, {big:,} items")
         computed_big.run()  # warm-up
         samples = interleave(computed_big, computed, reps=reps, warmup=0)
         ctx.results.append(ratio_result(
             name="dashboard_computed_scale", title=titles[1], group="scale", a=computed_big,
-            b=computed, samples=samples))  # fmt: skip
+            b=computed, samples=samples, goal=Goal("<=", 1.5, "≤ 1.5×")))  # fmt: skip
     finally:
         for session in sessions.values():
             session.close()

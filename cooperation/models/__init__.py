@@ -1,5 +1,6 @@
 from .agreement import Clause, Source
 from .api import ApiToken
+from .dashboard import DashboardCell, DashboardChange, DashboardItem, DashboardState
 from .documents import DocumentJob, DocumentKind, DocumentNumber, JobState
 from .health import WorkerHeartbeat
 from .imports import ItemImport
@@ -31,6 +32,10 @@ __all__ = [
     "CompletionRequest",
     "ConsultationMechanism",
     "CooperationItem",
+    "DashboardCell",
+    "DashboardChange",
+    "DashboardItem",
+    "DashboardState",
     "DocumentJob",
     "DocumentKind",
     "DocumentNumber",

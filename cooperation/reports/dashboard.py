@@ -3,6 +3,7 @@
 Every count comes with the link of the item list that shows exactly the items it counts.
 """
 
+import contextlib
 import dataclasses
 import datetime
 
@@ -38,10 +39,12 @@ from cooperation.models import (
 from cooperation.models.workflow import CompletionRequest
 from cooperation.selectors import ROLLUP_RULE
 from cooperation.supervision import lights
-from cooperation.supervision.selectors import supervision_figures
+from cooperation.supervision.selectors import supervision_counts, supervision_figures
 
 from . import states as st
+from . import summary
 from .links import item_list_url
+from .summary import Counts, Group
 
 ATTENTION = [Health.AT_RISK, Health.OFF_TRACK]
 CITIES = [City.CHENGDU, City.YIBIN]
@@ -58,27 +61,6 @@ class Figure:
     value: int
     url: str
     key: str = ""
-
-
-@dataclasses.dataclass(frozen=True)
-class Group:
-    """Items alike in everything the dashboard counts, and how many there are."""
-
-    category: str
-    status: str
-    health: str
-    overdue: bool
-    stale: bool
-    never_reported: bool
-    light: str
-    chengdu_lead_city: str | None
-    yibin_lead_city: str | None
-    count: int
-
-    @property
-    def lead_cities(self) -> set[str]:
-        """The cities of its two leads (the item list's ``city`` filter)."""
-        return {c for c in (self.chengdu_lead_city, self.yibin_lead_city) if c}
 
 
 def item_groups(*, user, now: datetime.datetime) -> list[Group]:
@@ -257,14 +239,31 @@ def changes_since(meeting: Meeting | None, *, user) -> dict | None:
     }
 
 
-def overdue_milestones(user, today: datetime.date) -> tuple[int, list[Milestone]]:
-    queryset = (
+def changes_since_summarised(meeting: Meeting | None, counts: Counts) -> dict | None:
+    """``changes_since`` from the summary: its counts, and the first changes by an index."""
+    if meeting is None:
+        return None
+    since = counts.since
+    return {
+        "meeting": meeting,
+        "changes": summary.summary_changes(LIST_LIMIT),
+        "more": max(since["changed"] - LIST_LIMIT, 0),
+        **since,
+    }
+
+
+def overdue_milestones_queryset(user, today: datetime.date):
+    return (
         Milestone.objects.filter(done_date__isnull=True, due_date__lt=today)
         .exclude(item__status__in=st.CLOSED)
         .filter(item__in=permissions.restrict_items(user, "view"))
         .select_related("item")
         .order_by("due_date", "pk")
     )
+
+
+def overdue_milestones(user, today: datetime.date) -> tuple[int, list[Milestone]]:
+    queryset = overdue_milestones_queryset(user, today)
     return queryset.count(), list(queryset[:LIST_LIMIT])
 
 
@@ -275,13 +274,56 @@ def longest_stale(user, now: datetime.datetime) -> list[CooperationItem]:
     return list(queryset.order_by(Coalesce("last_reported_at", "created_at"), "code")[:LIST_LIMIT])
 
 
+def longest_stale_summarised(now: datetime.datetime) -> list[CooperationItem]:
+    """``longest_stale`` for a reader who sees every item, by the summary's stale times
+    (an index, not every item's last report): the same items in the same order."""
+    queryset = CooperationItem.objects.filter(
+        dashboard_fact__stale_since__lt=selectors.stale_cutoff(now=now)
+    )
+    queryset = selectors.with_last_report(queryset).only(
+        "id", "code", "title_zh", "title_en", "created_at"
+    )
+    return list(queryset.order_by("dashboard_fact__stale_order", "code")[:LIST_LIMIT])
+
+
+def counts_from_rows(*, user, now: datetime.datetime) -> Counts:
+    """What the summary keeps, counted from the items themselves: for readers who do not
+    see every item, and the reference the summary is tested against."""
+    today = timezone.localdate(now)
+    supervision = supervision_counts(user=user)
+    return Counts(
+        groups=item_groups(user=user, now=now),
+        progress=category_progress(user=user),
+        slips=supervision["slips"],
+        awaiting_review=supervision["awaiting_review"],
+        awaiting_confirmation=supervision["awaiting_confirmation"],
+        overdue_milestones=overdue_milestones_queryset(user, today).count(),
+    )
+
+
 def _figures(*, user) -> dict:
-    """Everything the dashboard shows, in a fixed number of queries."""
+    """Everything the dashboard shows, in a fixed number of queries.
+
+    A reader who sees every item reads the summary (``summary``: a few hundred cells,
+    however many items); anyone else, or anyone while a worker counts the summary again,
+    gets the same figures counted from the items.
+    """
     now = timezone.now()
     today = timezone.localdate(now)
-    groups = item_groups(user=user, now=now)
-    progress = category_progress(user=user)
-    milestone_count, milestones = overdue_milestones(user, today)
+    baseline = last_consultation(now)
+    counts = None
+    if permissions.sees_every_item(user):
+        with contextlib.suppress(summary.SummaryNotReady):  # a worker counts it meanwhile
+            counts = summary.summary_counts(now=now, baseline=baseline, wait=False)
+    if counts is not None:
+        stale_items = longest_stale_summarised(now)
+        since = changes_since_summarised(baseline, counts)
+    else:
+        counts = counts_from_rows(user=user, now=now)
+        stale_items = longest_stale(user, now)
+        since = changes_since(baseline, user=user)
+    groups, progress = counts.groups, counts.progress
+    milestones = list(overdue_milestones_queryset(user, today)[:LIST_LIMIT])
     return {
         "now": now,
         "total": _count(groups, {}),
@@ -309,16 +351,23 @@ def _figures(*, user) -> dict:
             if v != lights.Light.NONE
         ],
         "lights_rule": lights.rules_text(),
-        "supervision": supervision_figures(user=user),
+        "supervision": supervision_figures(
+            user=user,
+            counts={
+                "slips": counts.slips,
+                "awaiting_review": counts.awaiting_review,
+                "awaiting_confirmation": counts.awaiting_confirmation,
+            },
+        ),
         "overdue": _count(groups, {"overdue": True}, _is_overdue),
-        "overdue_milestone_count": milestone_count,
+        "overdue_milestone_count": counts.overdue_milestones,
         "overdue_milestones": milestones,
         "stale": _count(groups, stale_params(), _is_stale),
-        "stale_items": longest_stale(user, now),
+        "stale_items": stale_items,
         "never_reported": _count(groups, {"never_reported": True}, lambda g: g.never_reported),
         "stale_days": settings.CHENGYI_STALE_DAYS,
         "next_meetings": next_meetings(now),
-        "since": changes_since(last_consultation(now), user=user),
+        "since": since,
     }
 
 

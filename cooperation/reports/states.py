@@ -358,15 +358,16 @@ def _lean(row: dict) -> ItemState:
     return ItemState(**{name: row.get(name) for name in FIELDS})
 
 
-def moves_since(at: datetime.datetime, *, user=None) -> dict[int, Change]:
+def moves_since(at: datetime.datetime, *, user=None, ids=None) -> dict[int, Change]:
     """The items that can have moved since ``at``, then and now (four queries).
 
     Equal to ``compare(states_at(at), states_now())`` for every item that changed, but reads
     only the items with history after ``at`` and their families, so its cost follows the
     changes rather than the number of items. The states carry what a Change reads (status,
-    health, progress and roll-up), not the dates or reports.
+    health, progress and roll-up), not the dates or reports. ``ids`` reads those items
+    (and their sub-items) instead of the ones with history after ``at``.
     """
-    moved = _moved_since(at)
+    moved = _moved_since(at) if ids is None else list(ids)
     visible = _visible(user)
     then = _restrict(CooperationItem.history.as_of(at), visible, "id")
     before, history_ids = {}, {}

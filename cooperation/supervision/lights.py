@@ -12,6 +12,8 @@ the exports and the dashboard's grouped counts read the same rule from the datab
 """
 
 import datetime
+import math
+from fractions import Fraction
 
 from django.conf import settings
 from django.db.models import (
@@ -110,6 +112,33 @@ def schedule_line(today: datetime.date):
         default=None,
         output_field=FloatField(),
     )
+
+
+def first_deadline(target_date, milestone_dues) -> datetime.date | None:
+    """The earliest of an open item's target date and its undone milestones' due dates.
+
+    The date rules above, as one date (for the dashboard's summary, which counts items by
+    date): ``overdue`` holds on ``today`` exactly when this is before ``today``; when it is
+    not, ``deadline_near`` holds exactly when this is no later than ``warn_until(today)``.
+    """
+    dates = [d for d in (target_date, *milestone_dues) if d is not None]
+    return min(dates) if dates else None
+
+
+def behind_from(start_date, target_date, progress, points) -> datetime.date | None:
+    """The first day ``behind`` holds for an open item with this (rolled-up) progress.
+
+    ``schedule_line`` passes ``progress + points`` on the first day on which
+    ``elapsed * 100 / total > progress + points``; never if that sum is 100 or more, or
+    without a time line. Whole numbers, so exact where the database divides.
+    """
+    if start_date is None or target_date is None or target_date <= start_date:
+        return None
+    limit = Fraction(progress) + Fraction(points)
+    if limit >= 100:
+        return None
+    total = (target_date - start_date).days
+    return start_date + datetime.timedelta(days=math.floor(limit * total / 100) + 1)
 
 
 def deadline_near_condition(today: datetime.date, until: datetime.date) -> Q:

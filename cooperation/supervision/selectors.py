@@ -66,14 +66,24 @@ def awaiting_confirmation_condition() -> Exists:
     )
 
 
-def supervision_figures(*, user) -> dict:
-    """The dashboard's supervision counts, each with the list it counts (two queries)."""
+def supervision_counts(*, user) -> dict:
+    """Open slips per colour and items awaiting review or confirmation (two queries)."""
     items = permissions.restrict_items(user, "view").order_by()
     pending = items.aggregate(
         awaiting_review=Count("pk", filter=Q(awaiting_review_condition())),
         awaiting_confirmation=Count("pk", filter=Q(awaiting_confirmation_condition())),
     )
-    slips = open_slips_by_colour(user=user)
+    return {"slips": open_slips_by_colour(user=user), **pending}
+
+
+def supervision_figures(*, user, counts: dict | None = None) -> dict:
+    """The dashboard's supervision counts, each with the list it counts.
+
+    ``counts`` as ``supervision_counts`` gives them (the dashboard's summary has them);
+    counted here in two queries when not given.
+    """
+    counts = counts if counts is not None else supervision_counts(user=user)
+    slips, pending = counts["slips"], counts
     slip_list = reverse("cooperation:slip_list")
     return {
         "slips": [
