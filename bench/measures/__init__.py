@@ -1,6 +1,7 @@
 """Every measurement, registered by importing its module."""
 
 from . import (  # noqa: F401
+    briefing,
     concurrency,
     documents,
     exports,
