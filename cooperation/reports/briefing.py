@@ -25,6 +25,10 @@ from . import states as st
 from .links import item_url
 
 SNAPSHOT_VERSION = 1
+# What the briefing page shows of a pack (the header, with the meeting's own details, is
+# rendered with each view): a frozen pack's is rendered once per language and kept
+# (``models.BriefingPage``).
+PACK_TEMPLATE = "cooperation/includes/briefing_pack.html"
 
 
 def _iso(value) -> str | None:
@@ -217,13 +221,13 @@ class BriefingPack:
     # Computed once: the page and the XLSX read them several times over thousands of rows.
     @functools.cached_property
     def scoped(self) -> list:
-        return [row for row in self.rows if row.in_scope]
+        return [row for row in self.rows if row.fact["in_scope"]]
 
     @property
     def groups(self) -> list[dict]:
         groups: dict[str, list] = defaultdict(list)
         for row in self.scoped:
-            groups[row.category].append(row)
+            groups[row.fact["category"]].append(row)
         return [
             {"category": c, "label": Category(c).label, "rows": groups[c]}
             for c in Category.values
@@ -274,7 +278,7 @@ def present(facts: dict, meeting: Meeting, *, frozen: bool, visible=None) -> Bri
     ]
     if previous is not None:
         previous = {**previous, "starts_at": _parse_datetime(previous["starts_at"])}
-    followups = [r for r in rows if previous and r.source_meeting_id == previous["id"]]
+    followups = [r for r in rows if previous and r.fact["source_meeting_id"] == previous["id"]]
     return BriefingPack(
         meeting=meeting,
         at=_parse_datetime(facts["at"]),
@@ -286,11 +290,11 @@ def present(facts: dict, meeting: Meeting, *, frozen: bool, visible=None) -> Bri
         reporting=reporting.by_city(
             [
                 reporting.Expected(
-                    id=row.id,
-                    code=row.code,
-                    owners=row.owners,
-                    expected=row.status not in st.CLOSED,
-                    reported=row.reported,
+                    id=row.fact["id"],
+                    code=row.fact["code"],
+                    owners=row.fact["owners"],
+                    expected=row.fact["status"] not in st.CLOSED,
+                    reported=row.reports > 0,
                 )
                 for row in rows
             ],
@@ -299,3 +303,8 @@ def present(facts: dict, meeting: Meeting, *, frozen: bool, visible=None) -> Bri
         ),
         supervision=facts.get("supervision"),
     )
+
+
+def page_context(pack: BriefingPack) -> dict:
+    """The context of the briefing page (and of ``PACK_TEMPLATE``) for ``pack``."""
+    return {"pack": pack, "meeting": pack.meeting, "closed_statuses": sorted(st.CLOSED)}

@@ -163,11 +163,19 @@ def _attach_co_owners(states: dict[int, ItemState], visible: QuerySet | None) ->
             states[item_id].co_owner_ids = tuple(sorted(org_ids))
 
 
+def last_report_at(ref: str = "pk") -> Subquery:
+    """When the item's latest status update was made (``selectors.with_last_report``), read
+    from one entry of the (item, -reported_at) index rather than MAX over all its reports."""
+    latest = StatusUpdate.objects.filter(item=OuterRef(ref)).order_by("-reported_at")
+    return Subquery(latest.values("reported_at")[:1])
+
+
 def states_now(*, user=None) -> dict[int, ItemState]:
     """Every item ``user`` may see as it is now (three queries)."""
     visible = _visible(user)
     queryset = _restrict(CooperationItem.objects.order_by(), visible)
-    queryset = selectors.with_last_report(selectors.with_rollup(queryset)).annotate(
+    queryset = selectors.with_rollup(queryset).annotate(
+        last_reported_at=last_report_at(),
         overdue_milestone_count=overdue_milestone_count(timezone.localdate()),
         first_recorded_at=selectors.owed_from(),  # where staleness counts from
     )

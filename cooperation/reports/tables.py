@@ -120,8 +120,6 @@ def item_export_queryset(queryset: QuerySet) -> QuerySet:
         queryset = selectors.with_attention_flags(selectors.with_last_report(queryset))
     if "light" not in queryset.query.annotations:
         queryset = with_lights(queryset)
-    # The latest report by the (item, -reported_at) index: one index entry, not all of them.
-    last_report = StatusUpdate.objects.filter(item=OuterRef("pk")).order_by("-reported_at")
     reported = StatusUpdate.objects.filter(item=OuterRef("pk"))
     # Staleness counts from the first history row only for an item never reported on.
     first_recorded = Case(
@@ -133,7 +131,7 @@ def item_export_queryset(queryset: QuerySet) -> QuerySet:
     )
     return queryset.annotate(
         co_owner_ids=Subquery(co_owners, output_field=CharField()),
-        export_last_report=Subquery(last_report.values("reported_at")[:1]),
+        export_last_report=st.last_report_at(),
         export_first_recorded=first_recorded,
         clause_numbers=Subquery(clauses, output_field=CharField()),
     )

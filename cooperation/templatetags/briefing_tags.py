@@ -7,6 +7,7 @@ replaced), with every text escaped as the template escaped it.
 """
 
 import datetime
+from html import escape  # as django.utils.html.escape, without its lazy-string wrapper
 
 from django import template
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.template.base import render_value_in_context
 from django.template.context import Context
 from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
-from django.utils.html import conditional_escape, escape
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
