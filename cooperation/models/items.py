@@ -152,6 +152,8 @@ class CooperationItem(BilingualMixin, models.Model):
             models.Index(fields=["category", "sort_order"]),
             models.Index(fields=["target_date"]),
             models.Index(fields=["agreement", "category"]),
+            # The list's own order: an export of every item reads it in order, not sorted.
+            models.Index(fields=["sort_order", "code"], name="item_list_order"),
         ]
         constraints = [
             models.CheckConstraint(

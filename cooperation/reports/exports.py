@@ -39,6 +39,9 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.xml import LXML
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# The first characters of text that SheetRows.write leaves to SheetRows._cell: a formula's,
+# an error code's (#N/A...).
+FORMULA_TRIGGERS_OR_ERROR = frozenset(FORMULA_TRIGGERS) | {"#"}
 ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -325,21 +328,46 @@ class SheetRows:
         raise TypeError(f"cannot write {value!r} to a worksheet")
 
     def write(self, rows: Iterable[list], first: int = 2) -> None:
+        """Most cells are plain text (no formula start, no line break or control character,
+        no surrounding space, in a column that does not wrap) or whole numbers: those are
+        written here directly, as ``_cell`` would write them; the others by ``_cell``."""
         text_cell, cell, letters = self.text_cell, self._cell, self.columns
-        wrapped = self.wrapped
+        wrapped, illegal, escape, number_text = self.wrapped, ILLEGAL_XML.search, _escape, _number
+        unusual_start = FORMULA_TRIGGERS_OR_ERROR
         number = first - 1
         for number, row in enumerate(rows, start=first):
-            values = [text_cell(value) for value in row]
-            while len(letters) < len(values):
+            while len(letters) < len(row):
                 letters.append(get_column_letter(len(letters) + 1))
             suffix = str(number)
-            cells = [
-                cell(letters[index] + suffix, value, index in wrapped)
-                for index, value in enumerate(values)
-                if value is not None
-            ]
+            cells = []
+            for index, value in enumerate(row):
+                kind = type(value)
+                if kind is str:
+                    if (
+                        value
+                        and index not in wrapped
+                        and value[0] not in unusual_start
+                        and not value[0].isspace()
+                        and not value[-1].isspace()
+                        and "\n" not in value
+                        and len(value) <= 32767
+                        and not illegal(value)
+                    ):
+                        cells.append(
+                            f'<c r="{letters[index]}{suffix}" t="inlineStr"><is><t>'
+                            f"{escape(value)}</t></is></c>"
+                        )
+                        continue
+                elif kind is int:
+                    cells.append(
+                        f'<c r="{letters[index]}{suffix}" t="n"><v>{number_text(value)}</v></c>'
+                    )
+                    continue
+                value = text_cell(value)
+                if value is not None:
+                    cells.append(cell(letters[index] + suffix, value, index in wrapped))
             self.out.write(f'<row r="{suffix}">{"".join(cells)}</row>'.encode(*ENCODING))
-            self.width = max(self.width, len(values))
+            self.width = max(self.width, len(row))
         self.rows = max(self.rows, number)
 
     def dimension(self, header_width: int) -> str:
