@@ -328,3 +328,20 @@ def test_states_before_equal_the_history_where_a_comparison_reads(story):
         pk: [getattr(every[pk], f) for f in fields] for pk in now if pk in every
     }
     assert set(now) - set(before) == {story["followup"].pk}  # created after the meeting
+
+
+def test_live_page_is_kept_until_the_data_changes(story, leader, client):
+    """A pack not frozen is worked out once per data change (and cache period): a status
+    update shows on the next view, in the language of each reader."""
+    coordinator = story["items"]["K1.1"].chengdu_lead.memberships.get(role=Role.COORDINATOR).user
+    client.force_login(leader)
+    url = reverse("cooperation:meeting_briefing", args=[story["second"].pk])
+    first = client.get(url).content.decode()
+    assert 'data-frozen="false"' in first and 'data-progress="80"' in first
+    again = client.get(url).content.decode()
+    assert without_csrf_token(again) == without_csrf_token(first)  # kept, same time
+    submit(CooperationItem.objects.get(code="K1.1"), coordinator, 90)
+    after = client.get(url).content.decode()
+    assert 'data-progress="90"' in after and 'data-progress="80"' not in after
+    client.cookies["django_language"] = "en"
+    assert "Briefing pack" in client.get(url).content.decode()

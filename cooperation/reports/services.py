@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
@@ -11,7 +10,8 @@ from cooperation.choices import MeetingState
 from cooperation.models import BriefingPage, Meeting
 from cooperation.services import system_user, tracked_save
 
-from .briefing import PACK_TEMPLATE, briefing_facts, page_context, present
+from .briefing import briefing_facts, present
+from .selectors import pack_html
 
 
 def meeting_briefing_freeze(*, meeting: Meeting, user=None) -> bool:
@@ -44,8 +44,7 @@ def briefing_pages_render(*, meeting: Meeting) -> None:
     facts = Meeting.objects.values_list("briefing_snapshot", flat=True).get(pk=meeting.pk)
     for language, _name in settings.LANGUAGES:
         with translation.override(language):  # names are picked in the language too
-            pack = present(facts, meeting, frozen=True)
-            html = render_to_string(PACK_TEMPLATE, page_context(pack))
+            html = pack_html(present(facts, meeting, frozen=True)).decode()
         BriefingPage.objects.update_or_create(
             meeting=meeting,
             language=language,

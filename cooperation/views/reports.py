@@ -21,8 +21,8 @@ from cooperation.reports.links import item_list_url
 from cooperation.reports.period import current_quarter
 from cooperation.reports.selectors import (
     briefing_pack,
+    briefing_page,
     dashboard_figures,
-    frozen_briefing_page,
     period_report,
 )
 
@@ -74,11 +74,11 @@ def _meeting(pk) -> Meeting:
 
 @reports_required
 def meeting_briefing(request, pk):
-    # The frozen facts are read only when the page kept at freezing is not there.
+    # The frozen facts are read only when no kept page serves the reader.
     meeting = get_object_or_404(
         Meeting.objects.select_related("mechanism").defer("briefing_snapshot"), pk=pk
     )
-    kept = frozen_briefing_page(meeting=meeting, user=request.user)
+    kept = briefing_page(meeting=meeting, user=request.user)
     if kept is None:
         context = page_context(briefing_pack(meeting=meeting, user=request.user))
         return render(request, "cooperation/meeting_briefing.html", context)
