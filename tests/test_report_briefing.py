@@ -3,6 +3,7 @@ who reported, and a held meeting's pack frozen whatever changes later."""
 
 import datetime
 import io
+import re
 
 import openpyxl
 import pytest
@@ -284,3 +285,63 @@ def test_pack_item_rows_write_what_the_template_loop_wrote(story, leader, langua
                 for part in ("trend-worse", "trend-better", "</div>", "&lt;b&gt;&quot;K2"):
                     assert part in expected, part
                 assert expected.count("<strong>") and expected.count("text-bg-danger")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_frozen_page_is_the_page_rendered_at_freezing(story, leader, client, settings, language):
+    """A frozen pack's page is kept as rendered when the pack was frozen, in each language,
+    and is the page its facts make: without the kept page it is rendered from the facts."""
+    from cooperation.models import BriefingPage
+
+    first = Meeting.objects.get(pk=story["first"].pk)
+    assert set(first.briefing_pages.values_list("language", flat=True)) == {"zh-hans", "en"}
+    client.force_login(leader)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    url = reverse("cooperation:meeting_briefing", args=[first.pk])
+    kept = client.get(url).content.decode()
+    assert 'data-frozen="true"' in kept and 'data-code="K1.1"' in kept
+    assert ("Briefing pack" if language == "en" else "会商材料") in kept
+    page = BriefingPage.objects.get(meeting=first, language=language)
+    page.html = page.html.replace('data-progress="60"', 'data-progress="61"')
+    page.rendered_at = timezone.now()  # as rendering it again would
+    page.save()
+    assert 'data-progress="61"' in client.get(url).content.decode()  # shown as kept
+    BriefingPage.objects.filter(meeting=first).delete()
+    recomputed = client.get(url).content.decode()  # from the facts: the same page
+    assert without_csrf_token(recomputed) == without_csrf_token(kept)
+
+
+def without_csrf_token(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+
+
+def test_states_before_equal_the_history_where_a_comparison_reads(story):
+    """The live pack's "before" reads only what moved; it must equal the full history."""
+    from cooperation.reports import states as st
+
+    at = story["first"].starts_at
+    now = st.states_now()
+    before = st.states_before(at, now)
+    every = st.states_at(at)
+    fields = ("status", "health", "progress", "weight", "parent_id", "rolled")
+    assert {pk: [getattr(before[pk], f) for f in fields] for pk in now if pk in before} == {
+        pk: [getattr(every[pk], f) for f in fields] for pk in now if pk in every
+    }
+    assert set(now) - set(before) == {story["followup"].pk}  # created after the meeting
+
+
+def test_live_page_is_kept_until_the_data_changes(story, leader, client):
+    """A pack not frozen is worked out once per data change (and cache period): a status
+    update shows on the next view, in the language of each reader."""
+    coordinator = story["items"]["K1.1"].chengdu_lead.memberships.get(role=Role.COORDINATOR).user
+    client.force_login(leader)
+    url = reverse("cooperation:meeting_briefing", args=[story["second"].pk])
+    first = client.get(url).content.decode()
+    assert 'data-frozen="false"' in first and 'data-progress="80"' in first
+    again = client.get(url).content.decode()
+    assert without_csrf_token(again) == without_csrf_token(first)  # kept, same time
+    submit(CooperationItem.objects.get(code="K1.1"), coordinator, 90)
+    after = client.get(url).content.decode()
+    assert 'data-progress="90"' in after and 'data-progress="80"' not in after
+    client.cookies["django_language"] = "en"
+    assert "Briefing pack" in client.get(url).content.decode()

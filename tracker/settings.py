@@ -221,6 +221,8 @@ CACHES = {
 # How long computed dashboard figures are shown (any write the dashboard counts computes them
 # anew; the time-dependent ones, stale and overdue, are at most this old). 0 turns it off.
 CHENGYI_DASHBOARD_CACHE_SECONDS = env_int("CHENGYI_DASHBOARD_CACHE_SECONDS", 60)
+# The same for a briefing pack not frozen yet (its page, kept in each process).
+CHENGYI_BRIEFING_CACHE_SECONDS = env_int("CHENGYI_BRIEFING_CACHE_SECONDS", 60)
 
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"

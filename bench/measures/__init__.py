@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401
     api,
+    briefing,
     concurrency,
     documents,
     exports,

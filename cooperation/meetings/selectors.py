@@ -68,6 +68,8 @@ def baseline_meeting(
         queryset = queryset.filter(mechanism_id=mechanism_id)
     if exclude_pk is not None:
         queryset = queryset.exclude(pk=exclude_pk)
+    # Not the baseline's frozen briefing pack: thousands of facts, which no caller reads.
+    queryset = queryset.defer("briefing_snapshot")
     return queryset.select_related("mechanism").order_by("-starts_at", "-pk").first()
 
 

@@ -5,7 +5,7 @@ from .documents import DocumentJob, DocumentKind, DocumentNumber, JobState
 from .health import WorkerHeartbeat
 from .imports import ItemImport
 from .items import Agreement, CooperationItem, Milestone, StatusUpdate
-from .meetings import ConsultationMechanism, Meeting, Notification, Reminder
+from .meetings import BriefingPage, ConsultationMechanism, Meeting, Notification, Reminder
 from .organizations import Membership, Organization, Profile
 from .robots import ChatRobot
 from .sessions import SignedInSession
@@ -25,6 +25,7 @@ __all__ = [
     "Acknowledgement",
     "Agreement",
     "ApiToken",
+    "BriefingPage",
     "ChatRobot",
     "Clause",
     "Comment",

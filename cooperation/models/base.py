@@ -28,7 +28,19 @@ class HistoricalRecords(simple_history_models.HistoricalRecords):
 
     The comparison is against the latest historical row of the object, so it holds for every
     way of saving: services, the admin, shell sessions.
+
+    ``indexes``: indexes of the historical table (its Meta.indexes).
     """
+
+    def __init__(self, *args, indexes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.indexes = list(indexes)
+
+    def get_meta_options(self, model):
+        options = super().get_meta_options(model)
+        if self.indexes:
+            options["indexes"] = self.indexes
+        return options
 
     def post_save(self, instance, created, using=None, **kwargs):
         if not created and not kwargs.get("raw", False) and not self.has_changes(instance):

@@ -131,7 +131,13 @@ class CooperationItem(BilingualMixin, models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    history = HistoricalRecords(m2m_fields=[co_owners], excluded_fields=["updated_at", "version"])
+    # (id, history_date): the state of each item at a moment (``as_of``) looks for a later
+    # row of the same item, once per row read.
+    history = HistoricalRecords(
+        m2m_fields=[co_owners],
+        excluded_fields=["updated_at", "version"],
+        indexes=[models.Index(fields=["id", "history_date"], name="hist_item_id_date")],
+    )
 
     class Meta:
         ordering = ["sort_order", "code"]
@@ -146,6 +152,8 @@ class CooperationItem(BilingualMixin, models.Model):
             models.Index(fields=["category", "sort_order"]),
             models.Index(fields=["target_date"]),
             models.Index(fields=["agreement", "category"]),
+            # The list's own order: an export of every item reads it in order, not sorted.
+            models.Index(fields=["sort_order", "code"], name="item_list_order"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -200,7 +208,9 @@ class Milestone(BilingualMixin, models.Model):
     done_date = models.DateField(_("done date"), null=True, blank=True)
     sort_order = models.PositiveIntegerField(_("order"), default=0)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        indexes=[models.Index(fields=["id", "history_date"], name="hist_milestone_id_date")]
+    )
 
     class Meta:
         ordering = ["item", "sort_order", "due_date", "pk"]

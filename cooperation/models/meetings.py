@@ -236,6 +236,34 @@ class Meeting(models.Model):
                 raise ValidationError({"starts_at": error})
 
 
+class BriefingPage(models.Model):
+    """A frozen briefing pack's page as it was rendered when the pack was frozen, once per
+    language: the frozen copy is shown from here, without being worked out again from
+    ``Meeting.briefing_snapshot`` (which the XLSX and readers who see fewer items use)."""
+
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.CASCADE,
+        related_name="briefing_pages",
+        verbose_name=_("meeting"),
+    )
+    language = models.CharField(_("language"), max_length=10)
+    html = models.TextField(_("page content"))
+    rendered_at = models.DateTimeField(_("rendered"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("frozen briefing page")
+        verbose_name_plural = _("frozen briefing pages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "language"], name="briefing_page_unique_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} ({self.language})"
+
+
 class Reminder(models.Model):
     """The outbox: one row per message to send, claimed atomically, sent at most once."""
 

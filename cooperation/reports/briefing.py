@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from cooperation.choices import Category, Status
 from cooperation.meetings.selectors import previous_meeting, previous_meeting_start
-from cooperation.models import Meeting
+from cooperation.models import CooperationItem, Meeting
 from cooperation.models.base import is_english
+from cooperation.selectors import STALE_STATUSES, stale_cutoff
 from cooperation.supervision.selectors import pack_supervision
 
 from . import reporting
@@ -24,13 +25,17 @@ from . import states as st
 from .links import item_url
 
 SNAPSHOT_VERSION = 1
+# What the briefing page shows of a pack (the header, with the meeting's own details, is
+# rendered with each view): a frozen pack's is rendered once per language and kept
+# (``models.BriefingPage``).
+PACK_TEMPLATE = "cooperation/includes/briefing_pack.html"
 
 
 def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _item_fact(state, before, *, today, now, in_scope) -> dict:
+def _item_fact(state, before, *, today, stale_cutoff, in_scope) -> dict:
     return {
         "id": state.id,
         "code": state.code,
@@ -46,7 +51,8 @@ def _item_fact(state, before, *, today, now, in_scope) -> dict:
         "last_reported_at": _iso(state.last_reported_at),
         "overdue": state.is_overdue(today),
         "overdue_milestones": state.overdue_milestones,
-        "stale": state.is_stale(now),
+        # selectors.is_stale, its cutoff taken once
+        "stale": state.status in STALE_STATUSES and state.stale_since < stale_cutoff,
         "owners": sorted(state.owner_ids()),
         "in_scope": in_scope,
         "source_meeting_id": state.source_meeting_id,
@@ -63,17 +69,25 @@ def briefing_facts(meeting: Meeting, *, user=None) -> dict:
     at = now if live else meeting.starts_at
     previous = previous_meeting(meeting, now=now)
     current = st.states_now(user=user) if live else st.states_at(at, user=user)
-    before = st.states_at(previous.starts_at, user=user) if previous else {}
+    if previous is None:
+        before = {}
+    elif live:  # from the history only what moved since the previous meeting
+        before = st.states_before(previous.starts_at, current, user=user)
+    else:
+        before = st.states_at(previous.starts_at, user=user)
     # The same "since" as the status call (who was asked to report), so the pack's
     # "reported / not reported" matches who got the call.
     window_start = previous_meeting_start(meeting, previous=previous)
     scope = set(meeting.mechanism.scope_categories)
     today = timezone.localdate(at)
+    cutoff = stale_cutoff(now=at)
     items = []
     for state in st.tree_order(current):
         in_scope = state.category in scope
         if in_scope or (previous and state.source_meeting_id == previous.pk):
-            fact = _item_fact(state, before.get(state.id), today=today, now=at, in_scope=in_scope)
+            fact = _item_fact(
+                state, before.get(state.id), today=today, stale_cutoff=cutoff, in_scope=in_scope
+            )
             items.append(fact)
     listed = {fact["id"] for fact in items}
     reports = [
@@ -100,9 +114,18 @@ def briefing_facts(meeting: Meeting, *, user=None) -> dict:
         "reports": reports,
         "organizations": reporting.org_facts(organizations.values()),
         "supervision": pack_supervision(
-            item_ids=[fact["id"] for fact in items if fact["in_scope"]], at=at, today=today
+            item_ids=_scope_ids(meeting, items, live=live, user=user), at=at, today=today
         ),
     }
+
+
+def _scope_ids(meeting: Meeting, items: list[dict], *, live: bool, user):
+    """The ids of the pack's items in scope: live, as a subquery (the items now, as listed)
+    rather than thousands of ids in the SQL; at a past moment, the ids listed."""
+    if live:
+        scope = CooperationItem.objects.filter(category__in=meeting.mechanism.scope_categories)
+        return st.restrict(scope, user=user).values("pk")
+    return [fact["id"] for fact in items if fact["in_scope"]]
 
 
 def _parse_datetime(value):
@@ -116,6 +139,12 @@ def _parse_date(value):
 def _localized(fact: dict, field: str) -> str:
     chinese, english = fact.get(f"{field}_zh") or "", fact.get(f"{field}_en") or ""
     return (english or chinese) if is_english() else (chinese or english)
+
+
+def health_trend(fact: dict) -> int:
+    """+1 worse, -1 better, 0 the same, since the previous meeting (``fact["before"]`` set)."""
+    delta = st.HEALTH_RANK[fact["health"]] - st.HEALTH_RANK[fact["before"]["health"]]
+    return (delta > 0) - (delta < 0)
 
 
 @dataclasses.dataclass
@@ -164,10 +193,7 @@ class PackRow:
 
     @property
     def health_trend(self) -> int:
-        if self.is_new:
-            return 0
-        delta = st.HEALTH_RANK[self.fact["health"]] - st.HEALTH_RANK[self.fact["before"]["health"]]
-        return (delta > 0) - (delta < 0)
+        return 0 if self.is_new else health_trend(self.fact)
 
     @property
     def progress_delta(self) -> int | None:
@@ -195,13 +221,13 @@ class BriefingPack:
     # Computed once: the page and the XLSX read them several times over thousands of rows.
     @functools.cached_property
     def scoped(self) -> list:
-        return [row for row in self.rows if row.in_scope]
+        return [row for row in self.rows if row.fact["in_scope"]]
 
     @property
     def groups(self) -> list[dict]:
         groups: dict[str, list] = defaultdict(list)
         for row in self.scoped:
-            groups[row.category].append(row)
+            groups[row.fact["category"]].append(row)
         return [
             {"category": c, "label": Category(c).label, "rows": groups[c]}
             for c in Category.values
@@ -211,16 +237,31 @@ class BriefingPack:
     @functools.cached_property
     def summary(self) -> dict:
         rows = self.scoped
-        open_rows = [r for r in rows if r.status not in st.CLOSED]
+        status = dict.fromkeys(Status.values, 0)
+        overdue = stale = changed = worse = open_count = reported = 0
+        for row in rows:  # the facts read directly: one pass over thousands of rows
+            fact = row.fact
+            status[fact["status"]] = status.get(fact["status"], 0) + 1
+            overdue += fact["overdue"]
+            stale += fact["stale"]
+            if row.compared and fact["before"] is not None:
+                trend = health_trend(fact)
+                worse += trend > 0
+                changed += bool(row.status_changed or trend or row.progress_delta)
+            elif row.compared:  # new since the previous meeting
+                changed += 1
+            if fact["status"] not in st.CLOSED:
+                open_count += 1
+                reported += row.reports > 0
         return {
             "total": len(rows),
-            "status": {s: sum(r.status == s for r in rows) for s in Status.values},
-            "overdue": sum(r.overdue for r in rows),
-            "stale": sum(r.stale for r in rows),
-            "changed": sum(bool(r.changed) for r in rows) if self.previous else None,
-            "worse": sum(r.health_trend > 0 for r in rows),
-            "open": len(open_rows),
-            "reported": sum(r.reported for r in open_rows),
+            "status": {s: status[s] for s in Status.values},
+            "overdue": overdue,
+            "stale": stale,
+            "changed": changed if self.previous else None,
+            "worse": worse,
+            "open": open_count,
+            "reported": reported,
         }
 
 
@@ -237,7 +278,7 @@ def present(facts: dict, meeting: Meeting, *, frozen: bool, visible=None) -> Bri
     ]
     if previous is not None:
         previous = {**previous, "starts_at": _parse_datetime(previous["starts_at"])}
-    followups = [r for r in rows if previous and r.source_meeting_id == previous["id"]]
+    followups = [r for r in rows if previous and r.fact["source_meeting_id"] == previous["id"]]
     return BriefingPack(
         meeting=meeting,
         at=_parse_datetime(facts["at"]),
@@ -249,11 +290,11 @@ def present(facts: dict, meeting: Meeting, *, frozen: bool, visible=None) -> Bri
         reporting=reporting.by_city(
             [
                 reporting.Expected(
-                    id=row.id,
-                    code=row.code,
-                    owners=row.owners,
-                    expected=row.status not in st.CLOSED,
-                    reported=row.reported,
+                    id=row.fact["id"],
+                    code=row.fact["code"],
+                    owners=row.fact["owners"],
+                    expected=row.fact["status"] not in st.CLOSED,
+                    reported=row.reports > 0,
                 )
                 for row in rows
             ],
@@ -262,3 +303,8 @@ def present(facts: dict, meeting: Meeting, *, frozen: bool, visible=None) -> Bri
         ),
         supervision=facts.get("supervision"),
     )
+
+
+def page_context(pack: BriefingPack) -> dict:
+    """The context of the briefing page (and of ``PACK_TEMPLATE``) for ``pack``."""
+    return {"pack": pack, "meeting": pack.meeting, "closed_statuses": sorted(st.CLOSED)}

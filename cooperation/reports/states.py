@@ -131,6 +131,11 @@ def _restrict(queryset: QuerySet, visible: QuerySet | None, field: str = "pk") -
     return queryset if visible is None else queryset.filter(**{f"{field}__in": visible})
 
 
+def restrict(queryset: QuerySet, *, user, field: str = "pk") -> QuerySet:
+    """``queryset`` narrowed to the items ``user`` may see (by ``field``, their id)."""
+    return _restrict(queryset, _visible(user), field)
+
+
 def _make(row: dict) -> ItemState:
     return ItemState(**{name: row[name] for name in FIELDS})
 
@@ -158,11 +163,19 @@ def _attach_co_owners(states: dict[int, ItemState], visible: QuerySet | None) ->
             states[item_id].co_owner_ids = tuple(sorted(org_ids))
 
 
+def last_report_at(ref: str = "pk") -> Subquery:
+    """When the item's latest status update was made (``selectors.with_last_report``), read
+    from one entry of the (item, -reported_at) index rather than MAX over all its reports."""
+    latest = StatusUpdate.objects.filter(item=OuterRef(ref)).order_by("-reported_at")
+    return Subquery(latest.values("reported_at")[:1])
+
+
 def states_now(*, user=None) -> dict[int, ItemState]:
     """Every item ``user`` may see as it is now (three queries)."""
     visible = _visible(user)
     queryset = _restrict(CooperationItem.objects.order_by(), visible)
-    queryset = selectors.with_last_report(selectors.with_rollup(queryset)).annotate(
+    queryset = selectors.with_rollup(queryset).annotate(
+        last_reported_at=last_report_at(),
         overdue_milestone_count=overdue_milestone_count(timezone.localdate()),
         first_recorded_at=selectors.owed_from(),  # where staleness counts from
     )
@@ -380,6 +393,37 @@ def moves_since(at: datetime.datetime, *, user=None, ids=None) -> dict[int, Chan
     roll_up(before)
     roll_up(after)
     return compare(before, after)
+
+
+def states_before(at: datetime.datetime, now: dict[int, ItemState], *, user=None):
+    """The items of ``now`` (``states_now``) as they were at ``at``, for comparing: status,
+    health, progress and roll-up (two queries). An item created after ``at`` is missing.
+
+    Equal to ``states_at(at)`` in what a comparison reads, but reads from the history only
+    the items with history after ``at`` (``_moved_since``): every other item, and its
+    roll-up (its sub-items did not move either, or it would have), is as it is now. The
+    states of unmoved items are those of ``now``, not copies.
+    """
+    moved = set(_moved_since(at).values_list("id", flat=True))
+    then = _restrict(CooperationItem.history.as_of(at), _visible(user), "id")
+    read, history_ids = {}, {}
+    for row in then.filter(id__in=_moved_since(at)).order_by().values(*MOVE_FIELDS, "history_id"):
+        if row["history_id"] > history_ids.get(row["id"], 0):  # as in states_at
+            history_ids[row["id"]] = row["history_id"]
+            read[row["id"]] = _lean(row)
+    states = {pk: state for pk, state in now.items() if pk not in moved}
+    states.update(read)
+    # The roll-up of the moved items, from their sub-items then (moved or not).
+    sums: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for state in states.values():
+        if state.parent_id in read and state.status != Status.CANCELLED:
+            acc = sums[state.parent_id]
+            acc[0] += state.progress * state.weight
+            acc[1] += state.weight
+    for pk, state in read.items():
+        total, weight = sums.get(pk, (0, 0))
+        state.rolled = half_up(total, weight) if weight > 0 else state.progress
+    return states
 
 
 def compare(before: dict[int, ItemState], after: dict[int, ItemState]) -> dict[int, Change]:

@@ -5,7 +5,6 @@ from django.db.models import (
     Case,
     CharField,
     DateTimeField,
-    Exists,
     OuterRef,
     Q,
     QuerySet,
@@ -98,7 +97,8 @@ def item_export_queryset(queryset: QuerySet) -> QuerySet:
     item's sub-items three times and the stale flag its last report a second time.
 
     Co-owners come as a list of ids (one subquery), not a prefetch, which would cost a
-    query per chunk of rows.
+    query per chunk of rows. The agreement's clauses are few: ``item_rows`` reads which
+    items each names in one query (``clause_numbers``), not a subquery per row.
     """
     co_owners = (
         CooperationItem.co_owners.through.objects.filter(cooperationitem=OuterRef("pk"))
@@ -107,36 +107,26 @@ def item_export_queryset(queryset: QuerySet) -> QuerySet:
         .annotate(ids=IdList("organization_id"))
         .values("ids")
     )
-    clauses = (
-        Clause.items.through.objects.filter(cooperationitem=OuterRef("pk"))
-        .order_by()
-        .values("cooperationitem")
-        .annotate(numbers=IdList("clause__number"))
-        .values("numbers")
-    )
     if "children_weight" not in queryset.query.annotations:
         queryset = selectors.with_rollup(queryset)
     if "is_overdue" not in queryset.query.annotations:
         queryset = selectors.with_attention_flags(selectors.with_last_report(queryset))
     if "light" not in queryset.query.annotations:
         queryset = with_lights(queryset)
-    # The latest report by the (item, -reported_at) index: one index entry, not all of them.
-    last_report = StatusUpdate.objects.filter(item=OuterRef("pk")).order_by("-reported_at")
-    reported = StatusUpdate.objects.filter(item=OuterRef("pk"))
-    # Staleness counts from the first history row only for an item never reported on.
+    queryset = queryset.annotate(
+        co_owner_ids=Subquery(co_owners, output_field=CharField()),
+        export_last_report=st.last_report_at(),
+    )
+    # Staleness counts from the first history row only for an item never reported on (its
+    # latest report looked up again, an index entry, rather than every report hashed).
     first_recorded = Case(
         When(
-            Q(status__in=selectors.STALE_STATUSES) & ~Exists(reported),
+            Q(status__in=selectors.STALE_STATUSES, export_last_report__isnull=True),
             then=selectors.owed_from(),
         ),
         output_field=DateTimeField(),
     )
-    return queryset.annotate(
-        co_owner_ids=Subquery(co_owners, output_field=CharField()),
-        export_last_report=Subquery(last_report.values("reported_at")[:1]),
-        export_first_recorded=first_recorded,
-        clause_numbers=Subquery(clauses, output_field=CharField()),
-    )
+    return queryset.annotate(export_first_recorded=first_recorded)
 
 
 # What a row of the item export reads: plain values, not model instances (a tenth of the
@@ -168,9 +158,18 @@ ITEM_EXPORT_FIELDS = (
     "export_first_recorded",
     "created_at",
     "is_overdue",
-    "clause_numbers",
     "light",
 )
+
+
+def clause_numbers() -> dict[int, list[str]]:
+    """Item id → the numbers of the agreement clauses it implements, in the agreement's order
+    (one query; the clauses are the agreement's, a few dozen)."""
+    numbers: dict[int, list[str]] = {}
+    links = Clause.items.through.objects.values_list("cooperationitem_id", "clause__number")
+    for item_id, number in links.order_by():
+        numbers.setdefault(item_id, []).append(number)
+    return {item_id: clause_order(",".join(found)) for item_id, found in numbers.items()}
 
 
 def clause_order(numbers: str | None) -> list[str]:
@@ -201,6 +200,7 @@ def item_rows(queryset: QuerySet, absolute_url):
     # The link of item 1 is absolute_url("/items/1/"): make it once, put each pk in.
     head, tail = absolute_url(item_url(_LINK_PK)).rsplit(str(_LINK_PK), 1)
     agreements: dict[int, str] = {}
+    clauses = {item_id: separator.join(found) for item_id, found in clause_numbers().items()}
     rows = queryset.values_list(*ITEM_EXPORT_FIELDS)
     for (
         pk,
@@ -226,7 +226,6 @@ def item_rows(queryset: QuerySet, absolute_url):
         first_recorded_at,
         created_at,
         is_overdue,
-        clause_numbers,
         light,
     ) in rows.iterator(chunk_size=CHUNK):
         agreement = agreements.get(agreement_id)
@@ -260,7 +259,7 @@ def item_rows(queryset: QuerySet, absolute_url):
             if status in stale_statuses
             and (last_reported_at or first_recorded_at or created_at) < stale_cutoff
             else no,
-            separator.join(clause_order(clause_numbers)),
+            clauses.get(pk, ""),
             light_labels.get(light, light or ""),
             f"{head}{pk}{tail}",
         ]

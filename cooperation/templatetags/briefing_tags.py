@@ -7,15 +7,22 @@ replaced), with every text escaped as the template escaped it.
 """
 
 import datetime
+from html import escape  # as django.utils.html.escape, without its lazy-string wrapper
 
 from django import template
+from django.conf import settings
 from django.template.base import render_value_in_context
 from django.template.context import Context
 from django.template.defaultfilters import date as date_filter
+from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
+
+from cooperation.models.base import is_english
+from cooperation.reports.briefing import health_trend
+from cooperation.reports.links import item_url
 
 from .cooperation_tags import health_badge, status_badge
 
@@ -41,25 +48,47 @@ CHANGED = "\n          {status}\n          {health}\n          {progress}\n     
 
 @register.simple_tag(takes_context=True)
 def pack_item_rows(context: Context, rows, closed_statuses) -> str:
-    """One ``<tr>`` per row of ``rows`` (``briefing.PackRow``), as the page's table shows."""
+    """One ``<tr>`` per row of ``rows`` (``briefing.PackRow``), as the page's table shows.
+
+    Reads each row's facts directly; what repeats from row to row (badges, numbers, days,
+    the words, the link's two ends, the language) is worked out once.
+    """
     words = {
-        "new": _("new"),
-        "no change": _("no change"),
-        "worse": f'<div class="trend-worse">{conditional_escape(_("health worse"))}</div>',
-        "better": f'<div class="trend-better">{conditional_escape(_("health better"))}</div>',
-        "overdue": f'<span class="badge text-bg-danger">{conditional_escape(_("overdue"))}</span> ',
-        "stale": f'<span class="badge text-bg-warning">{conditional_escape(_("stale"))}</span>',
-        "yes": conditional_escape(_("yes")),
-        "no": f"<strong>{conditional_escape(_('no'))}</strong>",
+        "new": escape(_("new")),
+        "no change": escape(_("no change")),
+        "worse": f'<div class="trend-worse">{escape(_("health worse"))}</div>',
+        "better": f'<div class="trend-better">{escape(_("health better"))}</div>',
+        "overdue": f'<span class="badge text-bg-danger">{escape(_("overdue"))}</span> ',
+        "stale": f'<span class="badge text-bg-warning">{escape(_("stale"))}</span>',
+        "yes": escape(_("yes")),
+        "no": f"<strong>{escape(_('no'))}</strong>",
+    }
+    flags = {
+        (overdue, stale): (words["overdue"] if overdue else "") + (words["stale"] if stale else "")
+        for overdue in (False, True)
+        for stale in (False, True)
     }
     numbers: dict[int, str] = {}
     dates: dict[object, str] = {}
+    statuses: dict[str, str] = {}
+    healths: dict[str, str] = {}
+    use_tz = settings.USE_TZ if context.use_tz is None else context.use_tz
+    tz = timezone.get_current_timezone() if use_tz else None
+    english = is_english()
+    closed = frozenset(closed_statuses)
+    head, tail = (escape(part) for part in item_url(_LINK_PK).rsplit(str(_LINK_PK), 1))
 
-    def short_date(value) -> str:
+    def short_date(iso) -> str:
         """``{{ value|date:"SHORT_DATE_FORMAT"|default:"—" }}``, formatted once per day: the
         format shows the date only (thousands of rows, a few hundred days)."""
-        value = template_localtime(value, context.use_tz)
-        day = value.date() if isinstance(value, datetime.datetime) else value
+        if iso is None:
+            return "—"
+        value = datetime.datetime.fromisoformat(iso)
+        if tz is not None and timezone.is_aware(value):
+            value = value.astimezone(tz)
+        else:
+            value = template_localtime(value, context.use_tz)
+        day = value.date()
         text = dates.get(day)
         if text is None:
             text = dates[day] = conditional_escape(date_filter(value, "SHORT_DATE_FORMAT") or "—")
@@ -72,42 +101,64 @@ def pack_item_rows(context: Context, rows, closed_statuses) -> str:
             text = numbers[value] = render_value_in_context(value, context)
         return text
 
+    def status(value) -> str:
+        html = statuses.get(value)
+        if html is None:
+            html = statuses[value] = status_badge(value)
+        return html
+
+    def health(value) -> str:
+        html = healths.get(value)
+        if html is None:
+            html = healths[value] = health_badge(value)
+        return html
+
+    row_format = ROW.format
     out = []
     for row in rows:
+        fact = row.fact
+        chinese, english_title = fact["title_zh"] or "", fact["title_en"] or ""
+        title = (english_title or chinese) if english else (chinese or english_title)
+        code = escape(fact["code"])
+        state = fact["status"]
         out.append(
-            ROW.format(
-                depth=number(row.depth),
-                code=conditional_escape(row.code),
-                url=conditional_escape(row.url),
-                title=conditional_escape(row.title),
-                status=status_badge(row.status),
-                health=health_badge(row.health),
-                progress=number(row.progress),
-                change=_change(row, words, number),
-                flags=(words["overdue"] if row.overdue else "")
-                + (words["stale"] if row.stale else ""),
-                last_reported=short_date(row.last_reported),
+            row_format(
+                depth=number(fact["depth"]),
+                code=code,
+                url=f"{head}{int(fact['id'])}{tail}",
+                title=escape(title),
+                status=status(state),
+                health=health(fact["health"]),
+                progress=number(fact["progress"]),
+                change=_change(row, words, number, status),
+                flags=flags[bool(fact["overdue"]), bool(fact["stale"])],
+                last_reported=short_date(fact["last_reported_at"]),
                 reported=words["yes"]
-                if row.reported
-                else ("—" if row.status in closed_statuses else words["no"]),
+                if row.reports > 0
+                else ("—" if state in closed else words["no"]),
             )
         )
     return mark_safe("".join(out))
 
 
-def _change(row, words: dict, number) -> str:
+_LINK_PK = 987654321  # no item has it; replaced by each row's pk
+
+
+def _change(row, words: dict, number, status) -> str:
     if not row.compared:
         return "—"
-    if row.is_new:
-        return conditional_escape(words["new"])
-    if not row.changed:
-        return conditional_escape(words["no change"])
-    status = ""
-    if row.status_changed:
-        status = f"<div>{status_badge(row.before['status'])} → {status_badge(row.status)}</div>"
-    trend = row.health_trend
+    fact = row.fact
+    before = fact["before"]
+    if before is None:
+        return words["new"]
+    moved = ""
+    if before["status"] != fact["status"]:
+        moved = f"<div>{status(before['status'])} → {status(fact['status'])}</div>"
+    trend = health_trend(fact)
     health = words["worse"] if trend > 0 else words["better"] if trend < 0 else ""
     progress = ""
-    if row.progress_delta:
-        progress = f"<div>{number(row.before['progress'])}% → {number(row.progress)}%</div>"
-    return CHANGED.format(status=status, health=health, progress=progress)
+    if fact["progress"] != before["progress"]:
+        progress = f"<div>{number(before['progress'])}% → {number(fact['progress'])}%</div>"
+    if not (moved or health or progress):
+        return words["no change"]
+    return CHANGED.format(status=moved, health=health, progress=progress)

@@ -15,12 +15,17 @@ from cooperation import permissions, selectors
 from cooperation.filters import ItemFilter
 from cooperation.models import Meeting
 from cooperation.reports import exports, sheets, tables
+from cooperation.reports.briefing import page_context
 from cooperation.reports.dashboard import charts, next_meetings
 from cooperation.reports.forms import REPORT_KINDS, PeriodForm
 from cooperation.reports.links import item_list_url
 from cooperation.reports.period import current_quarter
-from cooperation.reports.selectors import briefing_pack, dashboard_figures, period_report
-from cooperation.reports.states import CLOSED
+from cooperation.reports.selectors import (
+    briefing_pack,
+    briefing_page,
+    dashboard_figures,
+    period_report,
+)
 
 REPORTS_ONLY = gettext_lazy(
     "Reports, briefing packs and exports are open to leaders with the “view reports” "
@@ -70,10 +75,24 @@ def _meeting(pk) -> Meeting:
 
 @reports_required
 def meeting_briefing(request, pk):
-    meeting = _meeting(pk)
-    pack = briefing_pack(meeting=meeting, user=request.user)
-    context = {"pack": pack, "closed_statuses": sorted(CLOSED)}
-    return render(request, "cooperation/meeting_briefing.html", context)
+    # The frozen facts are read only when no kept page serves the reader.
+    meeting = get_object_or_404(
+        Meeting.objects.select_related("mechanism").defer("briefing_snapshot"), pk=pk
+    )
+    kept = briefing_page(meeting=meeting, user=request.user)
+    if kept is None:
+        context = page_context(briefing_pack(meeting=meeting, user=request.user))
+        return render(request, "cooperation/meeting_briefing.html", context)
+    # The page around the kept pack is rendered; the pack goes in where the marker is.
+    response = render(request, "cooperation/meeting_briefing.html", {"meeting": meeting})
+    head, marker, tail = response.content.partition(KEPT_MARKER)
+    if not marker:
+        raise ValueError("the briefing page has no place for the kept pack")
+    response.content = b"".join((head, kept, tail))
+    return response
+
+
+KEPT_MARKER = b"<!-- the kept briefing pack -->"
 
 
 @reports_required
