@@ -194,9 +194,17 @@ def with_attention_flags(queryset: QuerySet, *, stale_days: int | None = None) -
 
 
 def with_can_change(queryset: QuerySet, *, user) -> QuerySet:
-    """Annotate ``can_change``: whether ``user`` may report on each item (no extra query)."""
-    changeable = permissions.restrict_items(user, "change").filter(pk=OuterRef("pk"))
-    return queryset.annotate(can_change=Exists(changeable))
+    """Annotate ``can_change``: whether ``user`` may report on each item (no extra query).
+
+    When the user may change every item (a supervisor) or none, the answer is a constant: an
+    EXISTS over every item made PostgreSQL hash the whole table on each page (20 ms at
+    10,000 items)."""
+    changeable = permissions.restrict_items(user, "change")
+    if changeable.query.is_empty():
+        return queryset.annotate(can_change=Value(False, output_field=BooleanField()))
+    if not changeable.query.where:
+        return queryset.annotate(can_change=Value(True, output_field=BooleanField()))
+    return queryset.annotate(can_change=Exists(changeable.filter(pk=OuterRef("pk"))))
 
 
 def item_list_queryset(*, user) -> QuerySet:

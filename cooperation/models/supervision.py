@@ -3,9 +3,10 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from cooperation.urlpaths import pk_url
 
 from .base import HistoricalRecords
 from .items import CooperationItem
@@ -149,7 +150,7 @@ class SupervisionSlip(models.Model):
         return self.state in OPEN_STATES
 
     def get_absolute_url(self) -> str:
-        return reverse("cooperation:slip_detail", args=[self.pk])
+        return pk_url("cooperation:slip_detail", self.pk)
 
 
 class FeedbackState(models.TextChoices):
