@@ -212,6 +212,22 @@ def item_list_queryset(*, user) -> QuerySet:
     return with_can_change(with_attention_flags(item_queryset(user=user)), user=user)
 
 
+def _item_page_queryset(*, user) -> QuerySet:
+    """What every tab's header shows of an item: the list's flags and its light."""
+    from .supervision.lights import with_lights  # (lights read this module's rules)
+
+    return with_lights(item_list_queryset(user=user))
+
+
+def item_header(*, user, pk: int) -> CooperationItem:
+    """One item as the header of its tabs shows it (the history tab needs no more): the
+    detail page's milestones, sub-items, reports and people are five queries it skips.
+
+    Raises ``CooperationItem.DoesNotExist`` when the item does not exist or is not visible.
+    """
+    return _item_page_queryset(user=user).get(pk=pk)
+
+
 def item_detail(*, user, pk: int) -> CooperationItem:
     """One item with everything its page shows, in a fixed number of queries.
 
@@ -221,9 +237,7 @@ def item_detail(*, user, pk: int) -> CooperationItem:
     updates = StatusUpdate.objects.select_related("author", "organization", "reviewed_by").order_by(
         "-reported_at", "-pk"
     )
-    from .supervision.lights import with_lights  # (lights read this module's rules)
-
-    queryset = with_lights(item_list_queryset(user=user)).prefetch_related(
+    queryset = _item_page_queryset(user=user).prefetch_related(
         "co_owners",
         "responsible_people__memberships__organization",
         Prefetch("milestones", queryset=Milestone.objects.order_by("sort_order", "due_date", "pk")),
