@@ -114,6 +114,9 @@ class SupervisionSlip(models.Model):
             models.Index(fields=["item", "state"]),
             models.Index(fields=["item", "cause", "occasion"]),
             models.Index(fields=["issued_at"]),
+            # The slip list's order (newest first, then by number): a daily run issues its
+            # slips at one time, so without the pk PostgreSQL sorted every slip per page.
+            models.Index(fields=["issued_at", "id"], name="slip_list_order"),
         ]
         constraints = [
             models.UniqueConstraint(

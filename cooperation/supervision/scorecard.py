@@ -253,12 +253,6 @@ class Row:
         return [(self.values[key], self.links[key], key) for key, _label in FIGURES]
 
 
-def _in_scope(queryset: QuerySet, scope: QuerySet) -> QuerySet:
-    """The rows of the items in ``scope``; no condition at all when the scope is every item
-    (``item IN (SELECT every item)`` made PostgreSQL hash the item table in each query)."""
-    return queryset.filter(item__in=scope) if scope.query.where else queryset
-
-
 def _by_org(queryset, org_field: str, **aggregates) -> dict[int, dict]:
     rows = queryset.order_by().values(org_field).annotate(**aggregates)
     return {row[org_field]: row for row in rows}
@@ -268,23 +262,23 @@ def _org_figures(period: ScorePeriod, today: datetime.date, scope: QuerySet) -> 
     """organisation id → figure → value, one grouped query per source."""
     figures: dict[int, dict] = defaultdict(dict)
     reports = _by_org(
-        _in_scope(_reports(period), scope),
+        permissions.of_items(_reports(period), scope),
         "organization",
         reports=Count("pk"),
         reports_on_time=Count("pk", filter=_on_time_q()),
         returned=Count("pk", filter=Q(review_state=ReviewState.RETURNED)),
     )
-    reviewed = _by_org(_in_scope(_reviewed(period), scope), "organization",
+    reviewed = _by_org(permissions.of_items(_reviewed(period), scope), "organization",
                        review_days=Avg("turnaround"))  # fmt: skip
     acks = _by_org(
-        _in_scope(_acknowledgements(period), scope),
+        permissions.of_items(_acknowledgements(period), scope),
         "organization",
         acks=Count("pk"),
         acks_late=Count("pk", filter=_ack_late_q(today)),
         ack_days=Avg("took"),
     )
     slips = _by_org(
-        _in_scope(_slip_rows(period), scope),
+        permissions.of_items(_slip_rows(period), scope),
         "org",
         **{f"slips_{c}": Count("pk", filter=Q(colour=c)) for c in SlipColour.values},
         slips_answered=Count("pk", filter=Q(answered_at__isnull=False)),
@@ -320,16 +314,19 @@ def _city_figures(period: ScorePeriod, today: datetime.date, scope: QuerySet) ->
     figures: dict[str, dict] = defaultdict(dict)
     city = "organization__city"
     for source in (
-        _by_org(_in_scope(_reports(period), scope), city, reports=Count("pk"),
+        _by_org(permissions.of_items(_reports(period), scope), city, reports=Count("pk"),
                 reports_on_time=Count("pk", filter=_on_time_q()),
                 returned=Count("pk", filter=Q(review_state=ReviewState.RETURNED))),
-        _by_org(_in_scope(_reviewed(period), scope), city, review_days=Avg("turnaround")),
-        _by_org(_in_scope(_acknowledgements(period), scope), city, acks=Count("pk"),
+        _by_org(permissions.of_items(_reviewed(period), scope), city,
+                review_days=Avg("turnaround")),
+        _by_org(permissions.of_items(_acknowledgements(period), scope), city, acks=Count("pk"),
                 acks_late=Count("pk", filter=_ack_late_q(today)), ack_days=Avg("took")),
     ):  # fmt: skip
         for key, row in source.items():
             figures[key].update(row)
-    slip_rows = _in_scope(_slip_rows(period), scope).annotate(city=F("addressed_to__city"))
+    slip_rows = permissions.of_items(_slip_rows(period), scope).annotate(
+        city=F("addressed_to__city")
+    )
     slips = _by_org(
         slip_rows,
         "city",
