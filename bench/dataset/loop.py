@@ -35,7 +35,8 @@ from .people import People
 
 RETURN_REASON = "请补充本期佐证材料并说明进度偏差原因。"
 FIRST = "G-000001"  # the benchmark's detail item (bench/pages.py)
-PENDING_DAYS = 14  # a latest report younger than this still awaits review
+PENDING_DAYS = 14
+ADMIN_COPY_EVERY = 20  # a latest report younger than this still awaits review
 COMMENTS = [
     "请牵头单位在下次会商前补充用地指标落实情况。",
     "已与对方牵头单位对接，下周联合调度。",
@@ -96,7 +97,7 @@ def build(*, seed: int, anchor: datetime.datetime, people: People, actor, log) -
     )
     log(f"{len(acks):,} acknowledgements, {len(requests)} completion requests, "
         f"{len(comments):,} comments")  # fmt: skip
-    log(f"{_notifications(seed, anchor):,} notifications")
+    log(f"{_notifications(seed, anchor, people.admin):,} notifications")
 
 
 def _latest_updates() -> dict:
@@ -183,12 +184,14 @@ def _comments(rng, row, latest, coordinators, supervisors, anchor) -> list:
     return out
 
 
-def _notifications(seed: int, anchor: datetime.datetime) -> int:
-    """The in-app copy of each sent reminder, in both languages (as the dispatcher stores it)."""
+def _notifications(seed: int, anchor: datetime.datetime, admin) -> int:
+    """The in-app copy of each sent reminder, in both languages (as the dispatcher stores it);
+    the benchmark's admin (who signs in for the page timings) also gets a copy of every
+    twentieth, so its list has rows in every dataset size."""
     sent = Reminder.objects.filter(state=ReminderState.SENT).select_related(
         "meeting__mechanism", "item"
     )
-    batch = []
+    batch, copies = [], []
     for reminder in sent.iterator(chunk_size=2000):
         rng = random.Random(f"{seed}:notification:{reminder.pk}")
         title, body, url = _reminder_text(reminder)
@@ -206,7 +209,23 @@ def _notifications(seed: int, anchor: datetime.datetime) -> int:
                 read_at=read_at,
             )
         )
+        if reminder.pk % ADMIN_COPY_EVERY == 0 and reminder.recipient_id != admin.pk:
+            batch.append(
+                Notification(
+                    user_id=admin.pk,
+                    kind="reminder",
+                    params={"title": title, "body": body},
+                    title=title["zh-hans"],
+                    body=body["zh-hans"],
+                    url=url,
+                    read_at=read_at,
+                )
+            )
+            copies.append((batch[-1], reminder.sent_at))
     Notification.objects.bulk_create(batch, batch_size=2000)
+    for copy, sent_at in copies:
+        copy.created_at = sent_at
+    Notification.objects.bulk_update([c for c, _s in copies], ["created_at"], batch_size=2000)
     # created_at is set on insert: date each one at its reminder's sending.
     sent_at = Reminder.objects.filter(pk=OuterRef("reminder_id")).values("sent_at")[:1]
     Notification.objects.filter(reminder__isnull=False).update(created_at=Subquery(sent_at))
