@@ -30,6 +30,13 @@ PAGES = {
              "/items/?status=in_progress&category=key_project"),
         Page("item_detail", "item detail", "/items/{item}/"),
         Page("item_history", "item history tab", "/items/{item}/history/"),
+        Page("meeting_list", "meetings list", "/meetings/"),
+        Page("meeting_detail", "meeting page", "/meetings/{meeting}/"),
+        Page("notifications", "notifications", "/notifications/"),
+        Page("todo", "To do", "/todo/"),
+        Page("slip_list", "supervision slips list", "/slips/"),
+        Page("slip_detail", "supervision slip page", "/slips/{slip}/"),
+        Page("scorecard", "scorecard", "/reports/scorecard/"),
         Page("dashboard", "dashboard", "/"),
         Page("briefing", "briefing pack", "/meetings/{meeting}/briefing/", heavy=True),
         Page("export_xlsx", "XLSX export of every item", "/items/export.xlsx", heavy=True),
@@ -49,6 +56,7 @@ PAGES = {
 def lookup() -> dict:
     """Ids the page templates need, from the connected database."""
     from cooperation.models import CooperationItem, Meeting
+    from cooperation.models.supervision import SupervisionSlip
 
     meeting = (
         Meeting.objects.filter(mechanism__code="lead-dept-quarterly", state="held")
@@ -57,9 +65,16 @@ def lookup() -> dict:
         .first()
     )
     item = CooperationItem.objects.filter(code=DETAIL_ITEM).values_list("pk", flat=True).first()
+    # A typical slip: the first one of the earliest item that has any (the same in every size).
+    slip = (
+        SupervisionSlip.objects.order_by("item__sort_order", "item__code", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
     from django.utils import timezone
 
-    return {"item": item, "meeting": meeting, "year": str(timezone.localdate().year)}
+    year = str(timezone.localdate().year)
+    return {"item": item, "meeting": meeting, "slip": slip, "year": year}
 
 
 def path(page: Page, ids: dict) -> str:

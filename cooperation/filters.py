@@ -19,6 +19,7 @@ from .choices import Category, City, Health, Status
 from .models import Agreement, CooperationItem, Organization
 from .models.base import is_english
 from .supervision import lights
+from .widgets import CompactSelect
 
 PAGE_SIZE = 50
 
@@ -49,7 +50,7 @@ SORT_CHOICES = [
     ("status", _("Status")),
     ("health", _("Health")),
 ]
-SELECT = forms.Select(attrs={"class": "form-select"})
+SELECT = CompactSelect(attrs={"class": "form-select"})
 CHECKBOXES = forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
 CITY_CHOICES = [(City.CHENGDU.value, City.CHENGDU.label), (City.YIBIN.value, City.YIBIN.label)]
 

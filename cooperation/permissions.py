@@ -95,6 +95,15 @@ def restrict_items(user, action: str, queryset: QuerySet | None = None) -> Query
     return owned_items(org_ids, queryset)
 
 
+def of_items(queryset: QuerySet, items: QuerySet, field: str = "item") -> QuerySet:
+    """The rows of ``queryset`` whose ``field`` is one of ``items`` (from ``restrict_items``).
+
+    No condition at all when ``items`` is every item: ``item IN (SELECT every item)`` made
+    PostgreSQL hash the whole item table in each such query (100 ms at 10,000 items).
+    """
+    return queryset.filter(**{f"{field}__in": items}) if items.query.where else queryset
+
+
 def restrict_reminders(user, queryset: QuerySet) -> QuerySet:
     """Reminders ``user`` may read: supervisors all of them, anyone else their own."""
     if not sees_every_item(user):

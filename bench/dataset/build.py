@@ -18,9 +18,11 @@ from cooperation.reports.summary import summary_rebuild
 from cooperation.services import system_user
 from cooperation.supervision.slips import slips_run_daily
 
-from . import calendar, items, meta, people
+from . import calendar, items, loop, meta, people
 
-VERSION = 2  # bump when the generator changes what it makes (2: supervision slips)
+# bump when the generator changes what it makes (2: supervision slips; 3: the loop's reviews,
+# acknowledgements, completion requests, comments and notifications)
+VERSION = 3
 REMINDERS_PER_ITEM = 2
 
 
@@ -78,6 +80,7 @@ def build(*, seed: int, count: int, day: datetime.date, log=print) -> dict:
         actor=actor,
         log=log,
     )
+    loop.build(seed=seed, anchor=anchor, people=everyone, actor=actor, log=log)
     slips_started = time.perf_counter()
     slips = slips_run_daily(now=anchor, user=actor)
     log(f"{len(slips.issued)} supervision slips in {time.perf_counter() - slips_started:.1f} s")

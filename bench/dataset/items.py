@@ -13,7 +13,7 @@ from simple_history.utils import bulk_create_with_history
 from cooperation.choices import Category, Health, Status
 from cooperation.models import Agreement, CooperationItem, Milestone, StatusUpdate
 
-from . import words
+from . import loop, words
 from .people import People
 from .timeline import Step, bulk_create_with_timeline
 
@@ -29,6 +29,7 @@ CATEGORIES = [
 ]
 HEALTH = [(Health.ON_TRACK, 70), (Health.AT_RISK, 20), (Health.OFF_TRACK, 10)]
 REASON = "Status report"
+REVIEWERS = 21  # the generated supervisors (bench-admin and the concurrent clients)
 
 
 def _pick(rng: random.Random, weighted):
@@ -138,6 +139,13 @@ class Planner:
             updates.append(self._update(rng, user, org, state, when))
             if state != steps[-1].values:
                 steps.append(Step(when, user, REASON, dict(state)))
+        loop.review(
+            rng,
+            updates,
+            self.anchor,
+            self.people.users[:REVIEWERS],
+            latest_pending=item.code == loop.FIRST,
+        )
         for name, value in state.items():
             setattr(item, name, value)
         item.version = 1 + UPDATES_PER_ITEM

@@ -21,7 +21,11 @@ def http_probe(session, url: str, label: str) -> Probe:
 def page_url(ctx, name: str) -> str | None:
     """The page's URL, or None when the project does not have it (yet)."""
     page = pages.PAGES[name]
-    if any(ctx.ids.get(k) is None for k in ("item", "meeting") if "{" + k + "}" in page.template):
+    if any(
+        ctx.ids.get(k) is None
+        for k in ("item", "meeting", "slip")
+        if "{" + k + "}" in page.template
+    ):
         return None
     url = pages.path(page, ctx.ids)
     return url if pages.resolves(url) else None

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cooperation.choices import Category, DatePrecision, Health, ReviewState, Status
+from cooperation.urlpaths import pk_url
 
 from .base import BilingualMixin, HistoricalRecords
 from .organizations import Organization
@@ -187,7 +188,7 @@ class CooperationItem(BilingualMixin, models.Model):
         return self.localized("description")
 
     def get_absolute_url(self) -> str:
-        return reverse("cooperation:item_detail", args=[self.pk])
+        return pk_url("cooperation:item_detail", self.pk)
 
     def owner_organization_ids(self) -> set[int]:
         ids = {pk for pk in (self.chengdu_lead_id, self.yibin_lead_id) if pk}
@@ -306,6 +307,13 @@ class StatusUpdate(models.Model):
             models.Index(fields=["organization", "reported_at"]),
             models.Index(fields=["reported_at"]),
             models.Index(fields=["review_state", "item"]),
+            # The reports awaiting review, oldest first (to-do page, digest): without it
+            # PostgreSQL walked every report by date to find the few pending ones.
+            models.Index(
+                fields=["reported_at", "id"],
+                condition=Q(review_state="pending"),
+                name="statusupdate_pending_review",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

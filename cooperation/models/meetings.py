@@ -18,6 +18,7 @@ from cooperation.choices import (
     ReminderState,
     Tier,
 )
+from cooperation.urlpaths import pk_url
 
 from .base import BilingualMixin, HistoricalRecords
 from .items import CooperationItem
@@ -223,7 +224,7 @@ class Meeting(models.Model):
         }
 
     def get_absolute_url(self) -> str:
-        return reverse("cooperation:meeting_detail", args=[self.pk])
+        return pk_url("cooperation:meeting_detail", self.pk)
 
     @property
     def ends_at(self) -> datetime.datetime:

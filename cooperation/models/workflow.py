@@ -28,6 +28,7 @@ from cooperation.choices import (
     CompletionState,
     Status,
 )
+from cooperation.urlpaths import pk_url
 
 from .base import HistoricalRecords
 from .items import CooperationItem, StatusUpdate
@@ -187,7 +188,7 @@ class CompletionRequest(models.Model):
         return f"{self.item.code} → {self.get_requested_status_display()}"
 
     def get_absolute_url(self) -> str:
-        return reverse("cooperation:completion_detail", args=[self.pk])
+        return pk_url("cooperation:completion_detail", self.pk)
 
 
 class CompletionConfirmation(models.Model):

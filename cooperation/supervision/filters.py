@@ -12,8 +12,9 @@ from cooperation.models.supervision import (
     SlipState,
     SupervisionSlip,
 )
+from cooperation.widgets import CompactSelect
 
-SELECT = forms.Select(attrs={"class": "form-select"})
+SELECT = CompactSelect(attrs={"class": "form-select"})
 # "open" is open or answered (the slips still running); each state's own code otherwise.
 STATE_CHOICES = [
     ("open", _("Open or answered")),

@@ -20,7 +20,7 @@ def slip_queryset(*, user) -> QuerySet:
     """Slips of the items ``user`` may see, with what a list row shows (one query + 1)."""
     items = permissions.restrict_items(user, "view")
     return (
-        SupervisionSlip.objects.filter(item__in=items)
+        permissions.of_items(SupervisionSlip.objects.all(), items)
         .select_related("item", "escalated_from")
         .prefetch_related("addressed_to")
     )
@@ -40,8 +40,9 @@ def open_slips_by_colour(*, user) -> dict[str, int]:
     """Open (and answered, not yet closed) slips per colour, every colour present (one query)."""
     counts = dict.fromkeys(SlipColour.values, 0)
     rows = (
-        SupervisionSlip.objects.filter(
-            state__in=OPEN_STATES, item__in=permissions.restrict_items(user, "view")
+        permissions.of_items(
+            SupervisionSlip.objects.filter(state__in=OPEN_STATES),
+            permissions.restrict_items(user, "view"),
         )
         .order_by()
         .values_list("colour")

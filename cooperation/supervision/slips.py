@@ -324,6 +324,9 @@ def _new_slips(candidates: list[Candidate], *, busy, today, now) -> list[Supervi
         if (c.item_id, c.cause) in busy:
             continue
         seen.add((c.item_id, c.cause, c.occasion))
+        # One open slip per item and cause: two candidates of one item (both leads missed
+        # their acknowledgement) make one slip, not a duplicate that fails the whole run.
+        busy = busy | {(c.item_id, c.cause)}
         new.append(
             SupervisionSlip(
                 item_id=c.item_id,

@@ -52,9 +52,9 @@ def item_list(request):
     return render(request, "cooperation/item_list.html", context)
 
 
-def _visible_item(request, pk):
+def _visible_item(request, pk, selector=selectors.item_detail):
     try:
-        return selectors.item_detail(user=request.user, pk=pk)
+        return selector(user=request.user, pk=pk)
     except CooperationItem.DoesNotExist:
         raise Http404(_("No such item.")) from None
 
@@ -78,7 +78,7 @@ def item_detail(request, pk):
 
 @require_GET
 def item_history_view(request, pk):
-    item = _visible_item(request, pk)
+    item = _visible_item(request, pk, selectors.item_header)
     page = Paginator(item_history(item), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "item": item,

@@ -24,6 +24,7 @@ from cooperation.supervision.filters import SlipFilter
 from cooperation.supervision.lights import rules_text
 from cooperation.supervision.notices import reason_text
 from cooperation.supervision.sheets import scorecard_sheets
+from cooperation.widgets import CompactSelect
 
 from .reports import reports_required
 
@@ -154,6 +155,7 @@ def slip_review(request, pk):
 class ScorecardForm(forms.Form):
     period = forms.ChoiceField(
         label=gettext_lazy("Period"),
+        widget=CompactSelect,
         error_messages={"invalid_choice": gettext_lazy("Choose a period from the list.")},
     )
 

@@ -257,6 +257,29 @@ def test_returned_twice_and_missed_acknowledgement_are_yellow(people, quiet, tim
     assert slip.closure == SlipClosure.BACK_ON_TIME
 
 
+def test_both_leads_missing_their_acknowledgement_make_one_slip(people, quiet, time_machine):
+    """Found by the benchmark dataset: two missed acknowledgements of one item made two open
+    yellow slips of one cause, which the database refused, so nobody got any slip that day."""
+    time_machine.move_to(local(2026, 12, 4, 8, 0), tick=False)
+    item = open_item("SP-6", target_date=datetime.date(2027, 12, 31))
+    late = open_item("SP-7", target_date=datetime.date(2027, 12, 31))
+    for ack_item in (item, late):
+        for city, org in (("chengdu", ack_item.chengdu_lead), ("yibin", ack_item.yibin_lead)):
+            Acknowledgement.objects.create(
+                item=ack_item, organization=org, city=city, assigned_at=local(2026, 11, 25, 9, 0),
+                due_date=datetime.date(2026, 11, 30),
+            )  # fmt: skip
+    result = run()
+    found = sorted(SupervisionSlip.objects.values_list("item__code", "colour", "cause"))
+    assert found == [
+        ("SP-6", "yellow", SlipCause.ACKNOWLEDGEMENT_MISSED),
+        ("SP-7", "yellow", SlipCause.ACKNOWLEDGEMENT_MISSED),
+    ]
+    assert len(result.issued) == 2
+    run()  # the next day's run keeps the one open slip
+    assert SupervisionSlip.objects.count() == 2
+
+
 def test_the_database_refuses_a_second_open_slip_of_one_item_colour_and_cause(people, quiet):
     item = open_item("SP-7")
     fields = {"item": item, "colour": "blue", "cause": "deadline_near",
