@@ -6,23 +6,31 @@ Speed itself is never asserted here (the machine is shared and noisy): ``make be
 import datetime
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from bench import report, stats
+from bench.accounts import ADMIN
 from bench.client import post_forms
+from bench.dataset import loop
 from bench.dataset.build import anchor_for
 from bench.dataset.items import Planner
 from bench.dataset.people import People
 from bench.harness import Goal, Probe, interleave
-from cooperation.choices import City, ReminderKind, Role, Status
+from cooperation.choices import City, CompletionState, ReminderKind, ReviewState, Role, Status
 from cooperation.models import (
+    Acknowledgement,
+    Comment,
     CooperationItem,
     Meeting,
     Membership,
+    Notification,
     Organization,
     Reminder,
     StatusUpdate,
 )
 from cooperation.services import system_user
+
+User = get_user_model()
 
 # --- the dataset ---------------------------------------------------------------------------
 
@@ -81,6 +89,27 @@ def test_dataset_is_the_same_from_the_same_seed(dataset):
         assert stored[item.code] == (item.title_zh, item.status, item.progress)
 
 
+def test_dataset_has_the_supervision_loops_records(dataset):
+    """The loop's pages measure real rows: reviews, acknowledgements, a request to confirm on
+    the detail item, comments, and notifications for the admin who signs in."""
+    reports = StatusUpdate.objects.filter(item__code__startswith="G-")
+    assert reports.filter(review_state=ReviewState.ACCEPTED).count() > reports.count() / 2
+    first = CooperationItem.objects.get(code=loop.FIRST)
+    latest = first.status_updates.order_by("-reported_at").first()
+    assert latest.review_state == ReviewState.PENDING
+    if first.status in (Status.IN_PROGRESS, Status.SUSPENDED):
+        assert first.completion_requests.filter(state=CompletionState.PENDING).exists()
+    assert Acknowledgement.objects.filter(item=first).count() == 1 + (
+        first.yibin_lead_id is not None
+    )
+    assert Comment.objects.filter(item=first).exists()
+    admin = User.objects.get(username=ADMIN)
+    assert Notification.objects.filter(user=admin, reminder__isnull=True).exists()
+    # Dated at their sending, not at the build.
+    late = anchor_for(datetime.date(2026, 6, 1)) + datetime.timedelta(days=1)
+    assert not Notification.objects.filter(created_at__gt=late).exists()
+
+
 def _planner(planner_class):
     """A planner over the dataset's organisations and coordinators, as the generator had."""
     orgs = list(Organization.objects.exclude(city=City.OTHER).order_by("pk"))
@@ -93,6 +122,7 @@ def _planner(planner_class):
         chengdu=[o for o in orgs if o.city == City.CHENGDU],
         yibin=[o for o in orgs if o.city == City.YIBIN],
         coordinators=coordinators,
+        users=list(User.objects.filter(username__startswith="bench-").order_by("pk")),
     )
     return planner_class(
         seed=7, anchor=anchor_for(datetime.date(2026, 6, 1)), people=people, actor=system_user()

@@ -197,30 +197,12 @@ def _notifications(seed: int, anchor: datetime.datetime, admin) -> int:
         title, body, url = _reminder_text(reminder)
         read = reminder.sent_at < anchor - datetime.timedelta(days=3) and rng.random() < 0.85
         read_at = reminder.sent_at + datetime.timedelta(hours=rng.uniform(1, 48)) if read else None
-        batch.append(
-            Notification(
-                user_id=reminder.recipient_id,
-                reminder=reminder,
-                kind="reminder",
-                params={"title": title, "body": body},
-                title=title["zh-hans"],
-                body=body["zh-hans"],
-                url=url,
-                read_at=read_at,
-            )
-        )
+        texts = {"kind": "reminder", "params": {"title": title, "body": body}, "url": url,
+                 "title": title["zh-hans"], "body": body["zh-hans"],
+                 "read_at": read_at}  # fmt: skip
+        batch.append(Notification(user_id=reminder.recipient_id, reminder=reminder, **texts))
         if reminder.pk % ADMIN_COPY_EVERY == 0 and reminder.recipient_id != admin.pk:
-            batch.append(
-                Notification(
-                    user_id=admin.pk,
-                    kind="reminder",
-                    params={"title": title, "body": body},
-                    title=title["zh-hans"],
-                    body=body["zh-hans"],
-                    url=url,
-                    read_at=read_at,
-                )
-            )
+            batch.append(Notification(user_id=admin.pk, **texts))
             copies.append((batch[-1], reminder.sent_at))
     Notification.objects.bulk_create(batch, batch_size=2000)
     for copy, sent_at in copies:
