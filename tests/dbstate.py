@@ -106,33 +106,11 @@ def prepare(blocker) -> None:
 
     if Agreement.objects.exists():  # a database kept from an earlier run (--reuse-db)
         call_command("flush", interactive=False, verbosity=0)
-    _record_migrations()
     empty = take()
     call_command("setup_site", verbosity=0)
     snapshots = {EMPTY: empty, AGREEMENT: take()}
     _database = Database(snapshots=snapshots, state=AGREEMENT, blocker=blocker)
     TransactionTestCase._fixture_teardown = _put_back_instead_of_flush
-
-
-def _record_migrations() -> None:
-    """The suite runs with --nomigrations (pyproject.toml): its databases get their tables
-    straight from the models, in seconds instead of the minutes `migrate` took here with both
-    workers at it. Every migration is then recorded as applied, as `migrate` would, so what
-    reads django_migrations (backups name the migrations they need) sees a migrated database.
-    The migrations themselves still run: tests/test_foundation.py applies them on PostgreSQL
-    and SQLite, and its `makemigrations --check` proves the models and migrations agree."""
-    from django.db.migrations.loader import MigrationLoader
-    from django.db.migrations.recorder import MigrationRecorder
-    from django.test import override_settings
-
-    with override_settings(MIGRATION_MODULES={}):  # the project's, not pytest-django's none
-        migrations = MigrationLoader(None, ignore_no_migrations=True).disk_migrations
-    recorder = MigrationRecorder(connection)
-    recorder.ensure_schema()
-    applied = recorder.applied_migrations()
-    for app, name in sorted(migrations):
-        if (app, name) not in applied:
-            recorder.record_applied(app, name)
 
 
 def needs(item) -> tuple[str, bool] | None:
