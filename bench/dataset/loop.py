@@ -103,12 +103,12 @@ def build(*, seed: int, anchor: datetime.datetime, people: People, actor, log) -
 def _latest_updates() -> dict:
     from cooperation.models import StatusUpdate
 
-    rows = (
-        StatusUpdate.objects.order_by("item_id", "-reported_at", "-pk")
-        .distinct("item_id")
-        .values_list("item_id", "pk", "reported_at")
+    # Every report in time order, the latest kept per item (DISTINCT ON is PostgreSQL's only:
+    # the SQLite dataset is built by this too).
+    rows = StatusUpdate.objects.order_by("reported_at", "pk").values_list(
+        "item_id", "pk", "reported_at"
     )
-    return {item_id: (pk, when) for item_id, pk, when in rows}
+    return {item_id: (pk, when) for item_id, pk, when in rows.iterator(chunk_size=5000)}
 
 
 def _coordinators(row: dict, people: People) -> dict:
