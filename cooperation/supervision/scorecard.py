@@ -380,6 +380,9 @@ class Scorecard:
     cities: list[Row]
     figures: list
     rules: list
+    # Set when cached: the page keeps its rendered tables under the same key and time.
+    cache_key: str = ""
+    cache_seconds: int = 0
 
 
 def scorecard(*, period: ScorePeriod, user) -> Scorecard:
@@ -403,6 +406,7 @@ def scorecard(*, period: ScorePeriod, user) -> Scorecard:
     card = cache.get(key)
     if card is None:
         card = _scorecard(period=period, user=user)
+        card.cache_key, card.cache_seconds = key, seconds
         cache.set(key, card, seconds)
     return card
 

@@ -107,12 +107,15 @@ def todo_page(user, *, section: str = "") -> dict:
         rows = list(queryset if key == section else queryset[:DIGEST_LIMIT])
         total = len(rows) if key == section else queryset.count()
         sections[key] = TodoSection(key, rows, total, f"{url}?section={key}")
-    # The side each lead may still confirm is checked in Python (``rules.may_decide``).
-    confirmations = [r for r in requests_to_confirm(user) if rules.may_decide(user, r)]
+    requests = requests_to_confirm(user)
+    if permissions.is_supervisor(user):  # may decide on every one: counted in SQL
+        rows = list(requests if section == "confirmations" else requests[:DIGEST_LIMIT])
+        total = len(rows) if section == "confirmations" else requests.count()
+    else:  # the side each lead may still confirm is checked in Python (``rules.may_decide``)
+        confirmations = [r for r in requests if rules.may_decide(user, r)]
+        total = len(confirmations)
+        rows = confirmations if section == "confirmations" else confirmations[:DIGEST_LIMIT]
     sections["confirmations"] = TodoSection(
-        "confirmations",
-        confirmations if section == "confirmations" else confirmations[:DIGEST_LIMIT],
-        len(confirmations),
-        f"{url}?section=confirmations",
+        "confirmations", rows, total, f"{url}?section=confirmations"
     )
     return {"sections": sections, "section": section, "limit": DIGEST_LIMIT}

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from cooperation.workflow.digest import DIGEST_LIMIT
 
-from .conftest import report
+from .conftest import completion_requested, report
 
 
 def reviews_section(html: str) -> str:
@@ -68,3 +68,14 @@ def test_todo_queries_do_not_grow_with_what_waits(loop, loop_client):
     for i in range(DIGEST_LIMIT + 2):
         report(loop, progress=10 + i)
     assert (queries(page), queries(page + "?section=reviews")) == small
+
+
+def test_confirmations_are_counted_for_supervisors_and_lead_coordinators(loop, loop_client):
+    request = completion_requested(loop)
+    for role in ("supervisor", "yb_lead"):
+        html = loop_client(role).get(reverse("cooperation:todo_list")).content.decode()
+        section = html.split('data-testid="confirmations"')[1].split("</section>")[0]
+        assert request.get_absolute_url() in section and "共 1 条。" in section, role
+    html = loop_client("owner").get(reverse("cooperation:todo_list")).content.decode()
+    section = html.split('data-testid="confirmations"')[1].split("</section>")[0]
+    assert request.get_absolute_url() not in section  # who asked does not confirm
