@@ -371,15 +371,16 @@ def _figures(*, user) -> dict:
     }
 
 
-def data_version() -> tuple:
-    """Changes with every write the dashboard could show (one query).
+def data_version(*more) -> tuple:
+    """Changes with every write the dashboard could show (one query); ``more`` models a page
+    reads besides (each with a history).
 
     Every model it reads keeps a history row per change, deletions included, so the newest
     history ids name the state of the data; a write without history (a raw UPDATE) is seen
     when the cached figures expire.
     """
     models = (CooperationItem, Milestone, StatusUpdate, Meeting, ConsultationMechanism)
-    models += (Organization, SupervisionSlip, CompletionRequest)
+    models += (Organization, SupervisionSlip, CompletionRequest, *more)
     tables = [connection.ops.quote_name(m.history.model._meta.db_table) for m in models]
     # Table names from the models (quoted), no input: one round trip for all of them.
     sql = "SELECT " + ", ".join(f"(SELECT MAX(history_id) FROM {t})" for t in tables)  # noqa: S608

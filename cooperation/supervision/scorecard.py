@@ -12,13 +12,13 @@ from collections import defaultdict
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Avg,
     Count,
     DurationField,
     ExpressionWrapper,
     F,
-    Max,
     Min,
     OuterRef,
     Q,
@@ -27,8 +27,8 @@ from django.db.models import (
 )
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from cooperation import permissions, selectors
 from cooperation.choices import City, ReviewState
@@ -133,12 +133,12 @@ def period_choices(today: datetime.date | None = None) -> list[tuple[str, str]]:
 
 
 def _reports(period: ScorePeriod) -> QuerySet:
+    # The item's previous report: one step down the (item, reported_at DESC) index per report
+    # (a grouped MAX made PostgreSQL aggregate every earlier report of the item instead).
     previous = (
         StatusUpdate.objects.filter(item=OuterRef("item"), reported_at__lt=OuterRef("reported_at"))
-        .order_by()
-        .values("item")
-        .annotate(last=Max("reported_at"))
-        .values("last")
+        .order_by("-reported_at")
+        .values("reported_at")[:1]
     )
     since = ExpressionWrapper(F("reported_at") - F("previous_at"), output_field=DurationField())
     return (
@@ -380,9 +380,38 @@ class Scorecard:
     cities: list[Row]
     figures: list
     rules: list
+    # Set when cached: the page keeps its rendered tables under the same key and time.
+    cache_key: str = ""
+    cache_seconds: int = 0
 
 
 def scorecard(*, period: ScorePeriod, user) -> Scorecard:
+    """The period's scorecard, computed at most once per data change and cache period.
+
+    As the dashboard's figures (``dashboard_figures``): every reader who sees every item sees
+    the same scorecard, kept under the data's version, the day (late and overdue figures
+    count from today) and the language (the rows' labels) for
+    CHENGYI_DASHBOARD_CACHE_SECONDS; anyone else's is computed each time.
+    """
+    from cooperation.reports.dashboard import data_version
+
+    seconds = settings.CHENGYI_DASHBOARD_CACHE_SECONDS
+    if not seconds or not permissions.sees_every_item(user):
+        return _scorecard(period=period, user=user)
+    version = data_version(Acknowledgement, SlipFeedback)
+    day = timezone.localdate()
+    key = f"chengyi:scorecard:{period.key}:{day:%Y%m%d}:{get_language()}:" + "-".join(
+        str(v) for v in version
+    )
+    card = cache.get(key)
+    if card is None:
+        card = _scorecard(period=period, user=user)
+        card.cache_key, card.cache_seconds = key, seconds
+        cache.set(key, card, seconds)
+    return card
+
+
+def _scorecard(*, period: ScorePeriod, user) -> Scorecard:
     now = timezone.now()
     today = timezone.localdate(now)
     scope = permissions.restrict_items(user, "view")

@@ -253,4 +253,8 @@ def notification_preferences(request):
 @require_GET
 def todo_list(request):
     """待办: what waits for the signed-in person (the digest's list, always current)."""
-    return render(request, "cooperation/workflow/todo.html", loop_selectors.todo_page(request.user))
+    section = request.GET.get("section", "")
+    if section not in loop_selectors.TODO_SECTIONS:
+        section = ""
+    context = loop_selectors.todo_page(request.user, section=section)
+    return render(request, "cooperation/workflow/todo.html", context)

@@ -69,6 +69,48 @@ class Todo:
         return self.count > 0
 
 
+def requests_to_confirm(user):
+    """Pending completion requests of items ``user`` may decide on, oldest first (the side
+    check, ``rules.may_decide``, is in Python)."""
+    return (
+        rules.awaiting_decision(user)
+        .select_related("item", "requested_by")
+        .prefetch_related("confirmations")
+        .order_by("requested_at", "pk")
+    )
+
+
+def returned_to(user):
+    """``user``'s returned reports not yet corrected, oldest first."""
+    return (
+        StatusUpdate.objects.filter(
+            author=user, review_state=ReviewState.RETURNED, corrections__isnull=True
+        )
+        .select_related("item")
+        .order_by("reported_at", "pk")
+    )
+
+
+def acknowledgements_due(orgs):
+    """Items handed to ``orgs`` and not acknowledged, the earliest due first."""
+    return (
+        Acknowledgement.objects.open()
+        .filter(organization__in=orgs)
+        .select_related("item", "organization")
+        .order_by("due_date", "pk")
+    )
+
+
+def slips_to_answer(orgs):
+    """Open supervision slips addressed to one of ``orgs``, the earliest feedback due first."""
+    return (
+        SupervisionSlip.objects.filter(state=SlipState.OPEN, addressed_to__in=orgs)
+        .select_related("item")
+        .distinct()
+        .order_by("feedback_due", "pk")
+    )
+
+
 def todo_for(user, *, now: datetime.datetime | None = None) -> Todo:
     now = now or timezone.now()
     todo = Todo()
@@ -77,17 +119,9 @@ def todo_for(user, *, now: datetime.datetime | None = None) -> Todo:
         _organization_rows(todo, orgs, now=now)
     todo.reviews = list(reports_awaiting_review(user)[:DIGEST_LIMIT])
     todo.confirmations = [
-        r
-        for r in rules.awaiting_decision(user)
-        .select_related("item", "requested_by")
-        .prefetch_related("confirmations")[: DIGEST_LIMIT * 2]
-        if rules.may_decide(user, r)
+        r for r in requests_to_confirm(user)[: DIGEST_LIMIT * 2] if rules.may_decide(user, r)
     ][:DIGEST_LIMIT]
-    todo.returned = list(
-        StatusUpdate.objects.filter(
-            author=user, review_state=ReviewState.RETURNED, corrections__isnull=True
-        ).select_related("item")[:DIGEST_LIMIT]
-    )
+    todo.returned = list(returned_to(user)[:DIGEST_LIMIT])
     if permissions.organization_ids(user):
         todo.meetings = list(
             Meeting.objects.filter(
@@ -104,18 +138,8 @@ def todo_for(user, *, now: datetime.datetime | None = None) -> Todo:
 def _organization_rows(todo: Todo, orgs, *, now) -> None:
     """What waits for the organisations ``orgs`` themselves: acknowledgements, slips to
     answer, items due a report."""
-    todo.acknowledgements = list(
-        Acknowledgement.objects.open()
-        .filter(organization__in=orgs)
-        .select_related("item", "organization")
-        .order_by("due_date")[:DIGEST_LIMIT]
-    )
-    todo.slips = list(
-        SupervisionSlip.objects.filter(state=SlipState.OPEN, addressed_to__in=orgs)
-        .select_related("item")
-        .distinct()
-        .order_by("feedback_due")[:DIGEST_LIMIT]
-    )
+    todo.acknowledgements = list(acknowledgements_due(orgs)[:DIGEST_LIMIT])
+    todo.slips = list(slips_to_answer(orgs)[:DIGEST_LIMIT])
     owned = permissions.owned_items(orgs, CooperationItem.objects.all())
     todo.reports_due = list(
         selectors.stale_items(now=now, queryset=owned).order_by("sort_order", "code")[:DIGEST_LIMIT]

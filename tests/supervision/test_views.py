@@ -244,3 +244,25 @@ def test_dashboard_and_briefing_show_slips_lights_and_pending(client, people, sl
     figures = client.get(reverse("cooperation:dashboard")).context["figures"]
     assert {f["key"]: f["value"] for f in figures["supervision"]["slips"]}["red"] == 1
     assert CompletionRequest.objects.count() == 0
+
+
+def test_the_cached_scorecard_follows_every_change_and_the_language(client, people, slip, settings):
+    settings.CHENGYI_DASHBOARD_CACHE_SECONDS = 600
+    cdig = Organization.objects.get(code="cdig")
+    sign_in(client, people, "supervisor")
+
+    def reports():
+        response = client.get(reverse("cooperation:scorecard"), {"period": "2026-Q4"})
+        row = next(r for r in response.context["card"].organizations if r.key == str(cdig.pk))
+        return row.values["reports"], response.content.decode()
+
+    assert reports()[0] == 0
+    StatusUpdate.objects.create(
+        item=slip.item, author=people["cd_coord"], organization=cdig, status="in_progress",
+        health="on_track", progress=50, reported_at=local(2026, 11, 3, 9, 0),
+    )  # fmt: skip
+    count, page = reports()
+    assert count == 1 and "报送次数" in page  # the new report counts at once
+    client.cookies["django_language"] = "en"
+    count, page = reports()
+    assert count == 1 and "Reports submitted" in page and "报送次数" not in page
