@@ -181,8 +181,8 @@ class ItemFilter(django_filters.FilterSet):
         fields = []
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
-        if queryset is None:
-            queryset = selectors.item_list_queryset(user=request.user)
+        if queryset is None:  # the item list, whose rows show the light
+            queryset = lights.with_lights(selectors.item_list_queryset(user=request.user))
         annotations = queryset.query.annotations
         if "rolled_up_progress" not in annotations:
             queryset = selectors.with_rollup(queryset)
@@ -190,8 +190,6 @@ class ItemFilter(django_filters.FilterSet):
             queryset = selectors.with_last_report(queryset)
         if "is_overdue" not in annotations:
             queryset = selectors.with_attention_flags(queryset)
-        if "light" not in annotations:
-            queryset = lights.with_lights(queryset)
         super().__init__(data, queryset, request=request, prefix=prefix)
 
     def filter_queryset(self, queryset):
@@ -224,7 +222,11 @@ class ItemFilter(django_filters.FilterSet):
         return queryset.filter(is_overdue=True)
 
     def filter_light(self, queryset, name, value):
-        return queryset.filter(light__in=value) if value else queryset
+        if not value:
+            return queryset
+        if "light" not in queryset.query.annotations:  # (only the list's rows show it)
+            queryset = lights.with_lights(queryset)
+        return queryset.filter(light__in=value)
 
     def filter_awaiting_review(self, queryset, name, value: bool):
         from .supervision.selectors import awaiting_review_condition

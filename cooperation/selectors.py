@@ -5,7 +5,6 @@ import datetime
 from django.conf import settings
 from django.db.models import (
     BooleanField,
-    Case,
     DateTimeField,
     Exists,
     ExpressionWrapper,
@@ -20,9 +19,8 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
 )
-from django.db.models.functions import Coalesce, Round
+from django.db.models.functions import Coalesce, NullIf, Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -45,29 +43,37 @@ def _children_sum(expression):
         .exclude(status=Status.CANCELLED)
         .order_by()
         .values("parent")
-        .annotate(total=Sum(expression))
+        .annotate(total=expression)
         .values("total")
     )
-    return Subquery(children, output_field=IntegerField())
+    return Subquery(children)
+
+
+def with_children_sums(queryset: QuerySet) -> QuerySet:
+    """Annotate ``children_weighted`` and ``children_weight``: the sums the roll-up divides
+    (for readers that round them themselves, the export)."""
+    return queryset.annotate(
+        children_weighted=_children_sum(
+            Sum(F("progress") * F("weight"), output_field=IntegerField())
+        ),
+        children_weight=_children_sum(Sum("weight", output_field=IntegerField())),
+    )
 
 
 def with_rollup(queryset: QuerySet) -> QuerySet:
-    """Annotate ``rolled_up_progress`` (0–100, a whole number) in the same query."""
-    queryset = queryset.annotate(
-        children_weighted=_children_sum(F("progress") * F("weight")),
-        children_weight=_children_sum(F("weight")),
+    """Annotate ``rolled_up_progress`` (0–100, a whole number) in the same query.
+
+    One subquery divides the sub-items' sums (NULL without sub-items or weight), so the
+    lights that read the roll-up repeat one lookup per row, not four."""
+    share = _children_sum(
+        ExpressionWrapper(
+            Sum(F("progress") * F("weight")) * Value(1.0) / NullIf(Sum("weight"), Value(0)),
+            output_field=FloatField(),
+        )
     )
     return queryset.annotate(
-        rolled_up_progress=Case(
-            When(
-                children_weight__gt=0,
-                then=Round(
-                    F("children_weighted") * Value(1.0) / F("children_weight"),
-                    output_field=FloatField(),
-                ),
-            ),
-            default=F("progress"),
-            output_field=FloatField(),
+        rolled_up_progress=Coalesce(
+            Round(share, output_field=FloatField()), F("progress"), output_field=FloatField()
         )
     )
 

@@ -108,7 +108,7 @@ def item_export_queryset(queryset: QuerySet) -> QuerySet:
         .values("ids")
     )
     if "children_weight" not in queryset.query.annotations:
-        queryset = selectors.with_rollup(queryset)
+        queryset = selectors.with_children_sums(queryset)
     if "is_overdue" not in queryset.query.annotations:
         queryset = selectors.with_attention_flags(selectors.with_last_report(queryset))
     if "light" not in queryset.query.annotations:

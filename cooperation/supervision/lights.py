@@ -150,8 +150,12 @@ def deadline_near_condition(today: datetime.date, until: datetime.date) -> Q:
     )
 
 
-def with_lights(queryset: QuerySet, *, today: datetime.date | None = None) -> QuerySet:
-    """Annotate ``schedule_line``, ``is_overdue``, ``deadline_near``, ``behind`` and ``light``.
+def with_lights(
+    queryset: QuerySet, *, today: datetime.date | None = None, reasons: bool = False
+) -> QuerySet:
+    """Annotate ``is_overdue`` and ``light``; with ``reasons``, also ``schedule_line``,
+    ``deadline_near`` and ``behind`` (else they are aliases: the light reads them, the
+    SELECT does not repeat their subqueries).
 
     Progress is the rolled-up progress (annotated here when missing), as the list shows it.
     """
@@ -165,13 +169,14 @@ def with_lights(queryset: QuerySet, *, today: datetime.date | None = None) -> Qu
             )
         )
     points = settings.CHENGYI_BEHIND_POINTS
-    queryset = queryset.annotate(
+    add = queryset.annotate if reasons else queryset.alias
+    queryset = add(
         schedule_line=schedule_line(today),
         deadline_near=ExpressionWrapper(
             deadline_near_condition(today, warn_until(today)), output_field=BooleanField()
         ),
     )
-    queryset = queryset.annotate(
+    queryset = (queryset.annotate if reasons else queryset.alias)(
         behind=ExpressionWrapper(
             ~Q(status__in=selectors.CLOSED_STATUSES)
             & Q(schedule_line__gt=F("rolled_up_progress") + Value(float(points))),
@@ -190,7 +195,7 @@ def with_lights(queryset: QuerySet, *, today: datetime.date | None = None) -> Qu
 
 
 def light_reasons(item) -> list[str]:
-    """Why an annotated item has its light, in words (for the item page and the list)."""
+    """Why an item has its light, in words (annotated by ``with_lights(reasons=True)``)."""
     reasons = []
     if getattr(item, "is_overdue", False):
         reasons.append(str(_("overdue")))

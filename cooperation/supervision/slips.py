@@ -91,7 +91,7 @@ def quarter(day: datetime.date) -> str:
 def timeline_candidates(*, today: datetime.date) -> tuple[list[Candidate], dict[int, str]]:
     """Causes read from the items' lights (one query), and every item's light."""
     rows = (
-        with_lights(CooperationItem.objects.order_by(), today=today)
+        with_lights(CooperationItem.objects.order_by(), today=today, reasons=True)
         .exclude(status__in=CLOSED_ITEM)
         .values_list(
             "pk", "light", "is_overdue", "deadline_near", "behind", "target_date",

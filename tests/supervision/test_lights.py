@@ -19,7 +19,7 @@ def set_item(code, **fields):
 
 
 def light_of(code, today):
-    return with_lights(CooperationItem.objects.filter(code=code), today=today).get()
+    return with_lights(CooperationItem.objects.filter(code=code), today=today, reasons=True).get()
 
 
 def test_working_days_skip_weekends_and_holidays_and_count_make_up_days():
