@@ -152,13 +152,17 @@ def test_bad_period_gives_a_message_and_no_file(world, leader, client):
 
 def test_exports_respect_visibility(world, leader, client, monkeypatch):
     """With a narrower visibility rule, no export shows an item the reader may not see."""
-    original = permissions.restrict_items
     hidden = world["items"]["K2"]
 
     def narrower(user, action, queryset=None):
-        return original(user, action, queryset).filter(~Q(pk=hidden.pk))
+        assert action == "view"  # what reports and exports ask
+        queryset = CooperationItem.objects.all() if queryset is None else queryset
+        return queryset.filter(~Q(pk=hidden.pk))
 
+    # The rule and its shortcut change together: a reader who does not see every item gets
+    # figures counted from the rows, never the dashboard summary of every item.
     monkeypatch.setattr(permissions, "restrict_items", narrower)
+    monkeypatch.setattr(permissions, "sees_every_item", lambda user: False)
     csv_rows = read_csv(download(client, reverse("cooperation:item_export", args=["csv"])))
     assert "K2" not in [row[0] for row in csv_rows] and len(csv_rows) == 8
     xlsx_rows = read_xlsx(download(client, reverse("cooperation:item_export", args=["xlsx"])))
