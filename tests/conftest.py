@@ -31,11 +31,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 def pytest_collection_modifyitems(items):
-    """Transactional tests first (after pytest-django's own order, which put them after the
-    others): they are the long ones (workers, beats, servers, browsers, races), so with two
-    pytest-xdist workers they start early and the short tests fill in at the end, instead of
-    one worker finishing a long test alone. The order is the same in every worker."""
-    items.sort(key=lambda item: not (dbstate.needs(item) or (None, False))[1])
+    """The long tests (marked ``slow``) first, then the transactional ones (workers, beats,
+    servers, browsers, races: pytest-django put them last), then the rest. pytest-xdist
+    hands out the tests in this order, one or two at a time (``--maxschedchunk=1`` in
+    pyproject.toml: its default sends each worker a quarter of its share up front, which
+    gave the first worker every long test), so both workers start on long tests and the
+    short ones fill in at the end instead of one worker finishing a long test alone. The
+    order is the same in every worker, as pytest-xdist requires."""
+
+    def rank(item):
+        if item.get_closest_marker("slow"):
+            return 0
+        return 1 if (dbstate.needs(item) or (None, False))[1] else 2
+
+    items.sort(key=rank)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -200,18 +200,20 @@ def walk(browser: Browser, live_server, *, role: str, language: str, urls: list[
     return [f"{role}, {language}: {p}" for p in problems + [f"console: {e}" for e in errors]]
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_page_as_every_role_is_accessible_and_fits_a_phone(
-    browser: Browser, live_server, everyone, language
+    browser: Browser, live_server, everyone, language, role
 ):
-    problems = []
-    for role in ROLES:
-        urls = pages_for(role, everyone)
-        if role == "anonymous":
-            assert "/accounts/login/" in urls
-        else:
-            assert {"/", "/items/", "/meetings/", "/notifications/"} <= set(urls), (role, urls)
-        problems += walk(browser, live_server, role=role, language=language, urls=urls)
+    """One test per role and language (the walk was one test per language, every role in
+    turn): pytest-xdist spreads the twelve over its workers, each with its one browser."""
+    urls = pages_for(role, everyone)
+    if role == "anonymous":
+        assert "/accounts/login/" in urls
+    else:
+        assert {"/", "/items/", "/meetings/", "/notifications/"} <= set(urls), (role, urls)
+    problems = walk(browser, live_server, role=role, language=language, urls=urls)
     assert problems == [], "\n".join(problems)
 
 

@@ -143,6 +143,7 @@ class World:
         return min(c for c in candidates if c is not None and c > moment)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_three_years_of_meetings_and_reminders(time_machine, make_user, settings):
     settings.CHENGYI_STALE_DAYS = settings.CHENGYI_ESCALATION_DAYS = 10_000
