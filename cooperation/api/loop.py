@@ -89,7 +89,7 @@ class StatusReportReview(TranslatedNotFound, viewsets.GenericViewSet):
 
     def get_queryset(self):
         visible = permissions.restrict_items(self.request.user, "view")
-        return StatusUpdate.objects.filter(item__in=visible.values("pk")).select_related(
+        return permissions.of_items(StatusUpdate.objects.all(), visible).select_related(
             "item", "organization", "author"
         )
 
@@ -168,7 +168,7 @@ class CompletionViewSet(
     def get_queryset(self):
         visible = permissions.restrict_items(self.request.user, "view")
         return (
-            CompletionRequest.objects.filter(item__in=visible.values("pk"))
+            permissions.of_items(CompletionRequest.objects.all(), visible)
             .select_related("item")
             .prefetch_related("confirmations", "evidence")
             .order_by("-requested_at", "-pk")

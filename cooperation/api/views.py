@@ -170,7 +170,7 @@ class StatusReportViewSet(
 
     def get_queryset(self):
         visible = permissions.restrict_items(self.request.user, "view")
-        return StatusUpdate.objects.filter(item__in=visible.values("pk")).order_by(
+        return permissions.of_items(StatusUpdate.objects.all(), visible).order_by(
             "-reported_at", "-pk"
         )
 
@@ -261,7 +261,7 @@ class MilestoneViewSet(TranslatedNotFound, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         visible = permissions.restrict_items(self.request.user, "view")
-        return Milestone.objects.filter(item__in=visible.values("pk")).order_by("item", "pk")
+        return permissions.of_items(Milestone.objects.all(), visible).order_by("item", "pk")
 
 
 @extend_schema_view(
