@@ -9,7 +9,7 @@ Use ``login(page, live_server, "cd_coordinator")`` to sign in through the real f
 """
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from cooperation.choices import Role
 from tests.conftest import PASSWORD
@@ -89,6 +89,17 @@ def _login(page: Page, live_server, username: str, password: str = PASSWORD, nex
         page.locator("main").get_by_role("button").click()
     assert "/accounts/login/" not in page.url, f"{username} could not sign in"
     return page
+
+
+def switch_language(page: Page, code: str):
+    """Choose a language in the switcher and wait until the page is served in it.
+
+    The switch posts a form and reloads; a test that moves on before the reload has
+    landed races it (a ``goto`` cancels the post and the old language stays)."""
+    if not page.get_by_test_id(f"language-{code}").is_visible():
+        page.locator(".navbar-toggler").click()  # folded away at phone width
+    page.get_by_test_id(f"language-{code}").click()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-Hans" if code == "zh-hans" else code)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cooperation.models import CooperationItem, StatusUpdate
+from tests.browser.conftest import switch_language
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -109,7 +110,7 @@ def test_english_switch_shows_english_labels_and_names(page, live_server, login,
     item = CooperationItem.objects.get(code="KP-1")
     login(page, live_server, "cd_coordinator", next_path=f"/items/{item.pk}/")
     expect(page.get_by_role("link", name="合作事项", exact=True).first).to_be_visible()
-    page.get_by_test_id("language-en").click()
+    switch_language(page, "en")
     expect(page.get_by_test_id("item-title")).to_have_text(
         "Jointly build and share an equipment manufacturing industrial park"
     )
@@ -134,8 +135,7 @@ def test_phone_width_shows_filters_behind_a_button(page, live_server, login, dem
     item = CooperationItem.objects.get(code="KP-1")
     login(page, live_server, "leader", next_path="/items/")
     for language in ["en", "zh-hans"]:
-        page.locator(".navbar-toggler").click()  # the menu and language switch fold away
-        page.get_by_test_id(f"language-{language}").click()
+        switch_language(page, language)
         for path in ["/items/", f"/items/{item.pk}/", f"/items/{item.pk}/history/"]:
             page.goto(f"{live_server.url}{path}")
             assert_fits_the_screen(page)

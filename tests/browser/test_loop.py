@@ -16,6 +16,7 @@ from cooperation.models.supervision import SlipColour, SupervisionSlip
 from cooperation.services import item_update
 from cooperation.supervision.slips import slips_run_daily
 from cooperation.workflow.planning import loop_plan_all
+from tests.browser.conftest import switch_language
 from tests.meetings.servers import MailRecorder
 from tests.workflow.conftest import PDF
 
@@ -181,8 +182,7 @@ def test_a_shorter_path_in_english(page, live_server, login, demo_users, new_con
     item = CooperationItem.objects.get(code="KP-1")
     loop_plan_all()
     login(page, live_server, "cd_coordinator", next_path=f"/items/{item.pk}/")
-    page.get_by_test_id("language-en").click()
-    expect(page.locator("html")).to_have_attribute("lang", "en")
+    switch_language(page, "en")
     page.get_by_test_id("ack-chengdu").get_by_test_id("acknowledge").click()
     expect(page.get_by_test_id("ack-chengdu")).to_contain_text("Acknowledgement received")
     pdf_path = tmp_path / "acceptance.pdf"
@@ -200,7 +200,7 @@ def test_a_shorter_path_in_english(page, live_server, login, demo_users, new_con
 
     supervisor = new_context().new_page()
     login(supervisor, live_server, "supervisor", next_path="/todo/")
-    supervisor.get_by_test_id("language-en").click()
+    switch_language(supervisor, "en")
     supervisor.get_by_test_id("confirmations").get_by_role("link").first.click()
     supervisor.get_by_label("Reason for refusing").fill("Not merged yet: KP-2 has no budget line")
     supervisor.get_by_test_id("refuse").click()

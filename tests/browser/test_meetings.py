@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from cooperation.meetings import planning
 from cooperation.meetings.dispatch import reminders_dispatch_due
 from cooperation.models import Meeting
+from tests.browser.conftest import switch_language
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -68,7 +69,7 @@ def test_supervisor_sets_a_meeting_for_tomorrow_and_its_reminder_arrives(
 def test_meeting_pages_in_english(page, live_server, login, demo_users):
     planning.meetings_plan_all()
     login(page, live_server, "leader", next_path="/meetings/")
-    page.get_by_test_id("language-en").click()
+    switch_language(page, "en")
     expect(page.get_by_role("heading", name="Consultation meetings")).to_be_visible()
     page.get_by_role("link", name="No. 27").click()
     expect(page.get_by_test_id("meeting-title")).to_contain_text("Quarterly consultation")
