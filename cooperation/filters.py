@@ -6,17 +6,21 @@ parameters. Pass ``request`` (``mine=1`` needs the user) and a queryset from
 and ``stale`` need are annotated here when missing.
 """
 
+import time
+
 import django_filters
 from django import forms
-from django.conf import settings
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, NullIf
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import permissions, selectors
 from .agreement.selectors import clause_choices, items_implementing
 from .choices import Category, City, Health, Status
-from .models import Agreement, CooperationItem, Organization
+from .models import Agreement, Clause, CooperationItem, Organization
 from .models.base import is_english
 from .supervision import lights
 from .widgets import CompactSelect
@@ -76,13 +80,71 @@ class FlagFilter(django_filters.Filter):
         super().__init__(*args, **kwargs)
 
 
-class OrganizationChoiceField(forms.ModelChoiceField):
+# --- the long lists of the filter form, kept --------------------------------------------------
+# The organisation, clause and agreement lists (some 300 options) were read and labelled on
+# every view of the item list: three queries and 300 model instances, a third of the page's
+# time. They change when an administrator edits one of those tables, so each process keeps
+# them per language for at most KEPT_CHOICES_SECONDS, and forgets them at once when it saves
+# or deletes a row of them itself (another process sees the change within that time).
+KEPT_CHOICES_SECONDS = 60
+_kept_choices: dict[tuple, tuple[float, list]] = {}
+
+
+class KeptChoiceIterator(django_filters.fields.ModelChoiceIterator):
+    """The field's choices as ``(pk, label)``, read at most once per period and language."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self._choices()
+
+    def __len__(self):
+        return len(self._choices()) + (1 if self.field.empty_label is not None else 0)
+
+    def __bool__(self):
+        return self.field.empty_label is not None or bool(self._choices())
+
+    def _choices(self) -> list:
+        key = (self.field.kept_as, get_language())
+        now = time.monotonic()
+        kept = _kept_choices.get(key)
+        if kept is None or now - kept[0] > KEPT_CHOICES_SECONDS:
+            choices = [(obj.pk, self.field.label_from_instance(obj)) for obj in self.queryset]
+            kept = _kept_choices[key] = (now, choices)
+        return kept[1]
+
+
+class KeptModelChoiceField(django_filters.fields.ModelChoiceField):
+    """A model choice whose list is kept (``KeptChoiceIterator``); ``kept_as`` names it."""
+
+    iterator = KeptChoiceIterator
+
+    def __init__(self, *args, kept_as: str, **kwargs):
+        self.kept_as = kept_as
+        super().__init__(*args, **kwargs)
+
+
+class OrganizationChoiceField(KeptModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.get_city_display()} · {obj.short_name}"
 
 
-class OrganizationFilter(django_filters.ModelChoiceFilter):
+class KeptModelChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = KeptModelChoiceField
+
+
+class OrganizationFilter(KeptModelChoiceFilter):
     field_class = OrganizationChoiceField
+
+
+@receiver(post_save, sender=Organization)
+@receiver(post_delete, sender=Organization)
+@receiver(post_save, sender=Agreement)
+@receiver(post_delete, sender=Agreement)
+@receiver(post_save, sender=Clause)
+@receiver(post_delete, sender=Clause)
+def _forget_kept_choices(sender, **kwargs):
+    _kept_choices.clear()
 
 
 def organizations():
@@ -104,8 +166,9 @@ class ItemFilter(django_filters.FilterSet):
             }
         ),
     )
-    agreement = django_filters.ModelChoiceFilter(
+    agreement = KeptModelChoiceFilter(
         queryset=Agreement.objects.all(),
+        kept_as="agreement",
         label=_("Agreement"),
         empty_label=_("All agreements"),
         widget=SELECT,
@@ -125,6 +188,7 @@ class ItemFilter(django_filters.FilterSet):
     )
     organization = OrganizationFilter(
         queryset=organizations(),
+        kept_as="organization",
         method="filter_organization",
         label=_("Lead or co-owner"),
         empty_label=_("All organisations"),
@@ -138,8 +202,9 @@ class ItemFilter(django_filters.FilterSet):
     health = django_filters.MultipleChoiceFilter(
         choices=Health.choices, label=_("Health"), widget=CHECKBOXES, distinct=False
     )
-    clause = django_filters.ModelChoiceFilter(
+    clause = KeptModelChoiceFilter(
         queryset=clause_choices(),
+        kept_as="clause",
         field_name="clauses",  # the model field the API schema reads the type from
         method="filter_clause",
         label=_("Agreement clause"),
@@ -181,15 +246,13 @@ class ItemFilter(django_filters.FilterSet):
         fields = []
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
-        if queryset is None:  # the item list, whose rows show the light
-            queryset = lights.with_lights(selectors.item_list_queryset(user=request.user))
+        if queryset is None:  # the item list: its rows need ``lights.decorate``
+            queryset = selectors.item_page_queryset(user=request.user)
         annotations = queryset.query.annotations
-        if "rolled_up_progress" not in annotations:
+        if "rolled_up_progress" not in annotations:  # (the sorts read these two)
             queryset = selectors.with_rollup(queryset)
         if "last_reported_at" not in annotations:
             queryset = selectors.with_last_report(queryset)
-        if "is_overdue" not in annotations:
-            queryset = selectors.with_attention_flags(queryset)
         super().__init__(data, queryset, request=request, prefix=prefix)
 
     def filter_queryset(self, queryset):
@@ -218,14 +281,16 @@ class ItemFilter(django_filters.FilterSet):
         """Items implementing the clause or one of its sub-clauses (traceability)."""
         return items_implementing(queryset, value)
 
+    # The flags are conditions here, not columns: the rows that show them read their facts
+    # (``selectors.item_page_queryset``), and an unused flag in the SELECT cost every page.
     def filter_overdue(self, queryset, name, value: bool):
-        return queryset.filter(is_overdue=True)
+        return queryset.filter(selectors.overdue_condition())
 
     def filter_light(self, queryset, name, value):
         if not value:
             return queryset
-        if "light" not in queryset.query.annotations:  # (only the list's rows show it)
-            queryset = lights.with_lights(queryset)
+        if "light" not in queryset.query.annotations:
+            queryset = lights.with_lights(queryset, select=False)
         return queryset.filter(light__in=value)
 
     def filter_awaiting_review(self, queryset, name, value: bool):
@@ -240,9 +305,9 @@ class ItemFilter(django_filters.FilterSet):
 
     def filter_stale(self, queryset, name, value: bool):
         days = self.form.cleaned_data.get("stale_days")
-        if days is None or days == settings.CHENGYI_STALE_DAYS:
-            return queryset.filter(is_stale=True)
-        return queryset.filter(selectors.stale_condition(int(days)))
+        if "stale_since" not in queryset.query.annotations:
+            queryset = selectors.with_stale_since(queryset, select=False)
+        return queryset.filter(selectors.stale_condition(None if days is None else int(days)))
 
     def filter_never_reported(self, queryset, name, value: bool):
         return queryset.filter(selectors.never_reported_condition())

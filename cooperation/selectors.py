@@ -12,6 +12,7 @@ from django.db.models import (
     FloatField,
     IntegerField,
     Max,
+    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -139,14 +140,14 @@ def owed_from(ref: str = "pk") -> Coalesce:
     return Coalesce(first_assigned(ref), first_recorded(ref), output_field=DateTimeField())
 
 
-def with_stale_since(queryset: QuerySet) -> QuerySet:
+def with_stale_since(queryset: QuerySet, *, select: bool = True) -> QuerySet:
     """Annotate ``stale_since`` (needs ``with_last_report``): the moment staleness counts from.
 
     The latest status update; else when the item was assigned (``owed_from``); the item's
     ``created_at`` only when it has no history at all. A never-reported item therefore turns
     stale the same number of days after its assignment as a reported one after its report.
     """
-    return queryset.annotate(
+    return (queryset.annotate if select else queryset.alias)(
         stale_since=Coalesce(
             "last_reported_at", owed_from(), "created_at", output_field=DateTimeField()
         )
@@ -218,11 +219,31 @@ def item_list_queryset(*, user) -> QuerySet:
     return with_can_change(with_attention_flags(item_queryset(user=user)), user=user)
 
 
-def _item_page_queryset(*, user) -> QuerySet:
-    """What every tab's header shows of an item: the list's flags and its light."""
-    from .supervision.lights import with_lights  # (lights read this module's rules)
+def with_first_open_due(queryset: QuerySet) -> QuerySet:
+    """Annotate ``first_open_due``: the earliest due date of the item's milestones not done
+    (NULL without one), the milestones' share of the light (``lights.first_deadline``)."""
+    dues = (
+        Milestone.objects.filter(item=OuterRef("pk"), done_date__isnull=True)
+        .order_by()
+        .values("item")
+        .annotate(first=Min("due_date"))
+        .values("first")
+    )
+    return queryset.annotate(first_open_due=Subquery(dues))
 
-    return with_lights(item_list_queryset(user=user))
+
+def item_page_queryset(*, user) -> QuerySet:
+    """What the item list's rows and every item tab's header show, in one query.
+
+    The SELECT holds the facts, each subquery once: roll-up, last report, since when a
+    report is owed, the first open milestone; ``lights.decorate`` works the flags and the
+    light out from them, by the rules the filters apply in SQL. Django writes an annotation
+    out again wherever another one refers to it, so the flags in the SELECT had repeated
+    the last-report subquery three times and the late-milestone scan twice, and planning
+    that query cost more than running it.
+    """
+    queryset = with_first_open_due(with_stale_since(item_queryset(user=user)))
+    return with_can_change(queryset, user=user)
 
 
 def item_header(*, user, pk: int) -> CooperationItem:
@@ -231,7 +252,9 @@ def item_header(*, user, pk: int) -> CooperationItem:
 
     Raises ``CooperationItem.DoesNotExist`` when the item does not exist or is not visible.
     """
-    return _item_page_queryset(user=user).get(pk=pk)
+    from .supervision.lights import decorate
+
+    return decorate([item_page_queryset(user=user).get(pk=pk)])[0]
 
 
 def item_detail(*, user, pk: int) -> CooperationItem:
@@ -243,11 +266,13 @@ def item_detail(*, user, pk: int) -> CooperationItem:
     updates = StatusUpdate.objects.select_related("author", "organization", "reviewed_by").order_by(
         "-reported_at", "-pk"
     )
-    queryset = _item_page_queryset(user=user).prefetch_related(
+    queryset = item_page_queryset(user=user).prefetch_related(
         "co_owners",
         "responsible_people__memberships__organization",
         Prefetch("milestones", queryset=Milestone.objects.order_by("sort_order", "due_date", "pk")),
         Prefetch("children", queryset=children),
         Prefetch("status_updates", queryset=updates),
     )
-    return queryset.get(pk=pk)
+    from .supervision.lights import decorate
+
+    return decorate([queryset.get(pk=pk)])[0]

@@ -151,11 +151,16 @@ def deadline_near_condition(today: datetime.date, until: datetime.date) -> Q:
 
 
 def with_lights(
-    queryset: QuerySet, *, today: datetime.date | None = None, reasons: bool = False
+    queryset: QuerySet,
+    *,
+    today: datetime.date | None = None,
+    reasons: bool = False,
+    select: bool = True,
 ) -> QuerySet:
     """Annotate ``is_overdue`` and ``light``; with ``reasons``, also ``schedule_line``,
     ``deadline_near`` and ``behind`` (else they are aliases: the light reads them, the
-    SELECT does not repeat their subqueries).
+    SELECT does not repeat their subqueries). With ``select=False`` the light is an alias
+    too, for filters (``decorate`` works it out from the facts of the rows read).
 
     Progress is the rolled-up progress (annotated here when missing), as the list shows it.
     """
@@ -183,7 +188,7 @@ def with_lights(
             output_field=BooleanField(),
         )
     )
-    return queryset.annotate(
+    return (queryset.annotate if select else queryset.alias)(
         light=Case(
             When(status__in=selectors.CLOSED_STATUSES, then=Value(Light.NONE.value)),
             When(is_overdue=True, then=Value(Light.RED.value)),
@@ -192,6 +197,46 @@ def with_lights(
             output_field=CharField(),
         )
     )
+
+
+def schedule_share(start_date, target_date, today: datetime.date) -> float | None:
+    """``schedule_line`` for one item already read: the same float arithmetic."""
+    if start_date is None or target_date is None or not target_date > start_date:
+        return None
+    share = (today - start_date).days * 100.0 / (target_date - start_date).days
+    return min(max(share, 0.0), 100.0)
+
+
+def decorate(items, *, today: datetime.date | None = None, now=None):
+    """Set ``is_overdue``, ``is_stale`` and ``light`` on items read by
+    ``selectors.item_page_queryset`` (facts: ``rolled_up_progress``, ``stale_since``,
+    ``first_open_due``), by the rules ``with_lights`` and ``with_attention_flags`` write in
+    SQL (tests/supervision/test_light_rules.py holds the two equal). Returns ``items``.
+
+    ``first_open_due`` is enough for the light: an item is overdue when it or its first open
+    milestone is past due; only when it is not can a milestone make it yellow, and then the
+    first open one falls within the warning days exactly when any does (``first_deadline``).
+    """
+    today = today or timezone.localdate()
+    now = now or timezone.now()
+    until = warn_until(today)
+    points = float(settings.CHENGYI_BEHIND_POINTS)
+    closed = frozenset(selectors.CLOSED_STATUSES)
+    for item in items:
+        item.is_stale = selectors.is_stale(item.status, item.stale_since, now)
+        if item.status in closed:
+            item.is_overdue, item.light = False, Light.NONE.value
+            continue
+        deadline = first_deadline(item.target_date, [item.first_open_due])
+        item.is_overdue = deadline is not None and deadline < today
+        if item.is_overdue:
+            item.light = Light.RED.value
+            continue
+        line = schedule_share(item.start_date, item.target_date, today)
+        behind = line is not None and line > item.rolled_up_progress + points
+        near = deadline is not None and deadline <= until
+        item.light = (Light.YELLOW if near or behind else Light.GREEN).value
+    return items
 
 
 def light_reasons(item) -> list[str]:

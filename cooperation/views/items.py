@@ -24,6 +24,7 @@ from ..models import CooperationItem
 from ..models.base import joined
 from ..services import StaleFormError, StatusReport
 from ..submissions import ALREADY_SAVED, AlreadySubmitted, submit_once
+from ..supervision import lights
 from ..workflow import selectors as loop_selectors
 from ..workflow.forms import EvidenceForm
 from ..workflow.reporting import loop_report_submit
@@ -41,7 +42,7 @@ def item_list(request):
         "filter": item_filter,
         "page_obj": page,
         "page_range": page.paginator.get_elided_page_range(page.number),
-        "items": page.object_list,
+        "items": lights.decorate(list(page.object_list)),
         "active_filters": active_filters(request, item_filter),
         "has_memberships": bool(permissions.organization_ids(request.user)),
         "is_supervisor": permissions.is_supervisor(request.user),
