@@ -107,7 +107,10 @@ def _media_root(settings, tmp_path_factory):
 def _empty_cache():
     """Every test starts with nothing cached (a database rolled back to an earlier state could
     show the same data version as figures an earlier test cached)."""
+    from cooperation.filters import _kept_choices
+
     cache.clear()
+    _kept_choices.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -63,3 +63,39 @@ def test_the_item_lists_filter_form_renders_as_with_django_selects(agreement, rf
         assert compact == field.as_widget(), name
     assert "selected>" in str(form["organization"])
     assert str(form["clause"]).count("<option") > 10
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_kept_filter_lists_are_the_tables_lists_and_see_an_edit_at_once(
+    agreement, rf, make_user, language
+):
+    """The organisation, clause and agreement lists are kept between requests; what they
+    show is what the tables hold, in the reader's language, and a saved edit shows at once."""
+    from django.forms.models import ModelChoiceIterator
+
+    request = rf.get("/items/")
+    request.user = make_user("reader")
+
+    def lists():
+        form = ItemFilter(request.GET, request=request).form
+        kept = {name: list(form.fields[name].choices) for name in ("organization", "clause")}
+        fresh = {
+            name: [(str(v), label) for v, label in ModelChoiceIterator(form.fields[name])]
+            for name in kept
+        }
+        return {n: [(str(v), label) for v, label in c] for n, c in kept.items()}, fresh
+
+    with translation.override(language):
+        kept, fresh = lists()
+        assert kept == fresh and len(kept["clause"]) > 10
+        park = Organization.objects.get(code="cdig")
+        park.short_name_zh, park.short_name_en = "新简称", "New short name"
+        park.save()
+        Organization.objects.create(code="new-org", name_zh="新单位", name_en="New body",
+                                    short_name_zh="新单位", short_name_en="New body",
+                                    city="yibin", kind=park.kind)  # fmt: skip
+        kept_after, fresh_after = lists()
+        assert kept_after == fresh_after != fresh
+        labels = [label for _value, label in kept_after["organization"]]
+        assert any(("新简称" if language == "zh-hans" else "New short name") in x for x in labels)
+        assert any(("新单位" if language == "zh-hans" else "New body") in x for x in labels)
