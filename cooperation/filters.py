@@ -88,6 +88,12 @@ class FlagFilter(django_filters.Filter):
 # or deletes a row of them itself (another process sees the change within that time).
 KEPT_CHOICES_SECONDS = 60
 _kept_choices: dict[tuple, tuple[float, list]] = {}
+_kept_version = [0]  # counts this process's edits of those tables: it names a rendered form
+
+
+def kept_version() -> int:
+    """Changes when this process forgets its kept lists (the item list's form cache key)."""
+    return _kept_version[0]
 
 
 class KeptChoiceIterator(django_filters.fields.ModelChoiceIterator):
@@ -145,6 +151,7 @@ class OrganizationFilter(KeptModelChoiceFilter):
 @receiver(post_delete, sender=Clause)
 def _forget_kept_choices(sender, **kwargs):
     _kept_choices.clear()
+    _kept_version[0] += 1
 
 
 def organizations():

@@ -215,7 +215,8 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "chengyi",
-        "OPTIONS": {"MAX_ENTRIES": 100},
+        # Dashboard figures, briefing packs, the item list's filter forms (per filter, ~30 KB).
+        "OPTIONS": {"MAX_ENTRIES": 300},
     }
 }
 # How long computed dashboard figures are shown (any write the dashboard counts computes them

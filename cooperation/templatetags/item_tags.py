@@ -10,9 +10,11 @@ badges, the links' two ends, the dates of a day) is worked out once per page.
 from html import escape  # as django.utils.html.escape, without its lazy-string wrapper
 
 from django import template
+from django.conf import settings
 from django.template.base import render_value_in_context
 from django.template.context import Context
-from django.template.defaultfilters import date as date_filter
+from django.utils import dateformat
+from django.utils.formats import get_format
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
@@ -23,6 +25,7 @@ from .cooperation_tags import health_badge, status_badge
 from .supervision_tags import light_badge
 
 register = template.Library()
+_PK = 987654321  # a pk no row has: each link is reversed once, then each row's pk put in
 
 # One iteration of the loop, as templates/cooperation/item_list.html wrote it.
 ROW = """
@@ -102,6 +105,10 @@ def item_list_rows(context: Context, items, is_supervisor: bool) -> str:
     sub_item_text = _("sub-item of %(code)s")
     badges: dict[tuple, str] = {}
     days: dict[object, str] = {}
+    names: dict[int, str] = {}
+    date_format = get_format("DATE_FORMAT")
+    detail_head, detail_tail = escape(pk_url("cooperation:item_detail", _PK)).split(str(_PK))
+    update_head, update_tail = escape(pk_url("cooperation:item_update", _PK)).split(str(_PK))
 
     def badge(tag, value) -> str:
         html = badges.get((tag, value))
@@ -117,11 +124,24 @@ def item_list_rows(context: Context, items, is_supervisor: bool) -> str:
         key = value.date() if hasattr(value, "date") else value
         text = days.get(key)
         if text is None:
-            text = days[key] = escape(date_filter(value) or "—")
+            text = days[key] = escape(dateformat.format(value, date_format) or "—")
         return text
 
-    def number(value) -> str:
-        return render_value_in_context(value, context)
+    if settings.USE_THOUSAND_SEPARATOR:
+
+        def number(value) -> str:
+            return render_value_in_context(value, context)
+
+    else:  # a whole number as ``{{ value }}`` shows it without separators
+
+        def number(value) -> str:
+            return str(int(value))
+
+    def lead_name(lead) -> str:
+        name = names.get(lead.pk)
+        if name is None:
+            name = names[lead.pk] = escape(lead.short_name)
+        return name
 
     out = []
     for item in items:
@@ -129,7 +149,7 @@ def item_list_rows(context: Context, items, is_supervisor: bool) -> str:
         pk = number(item.pk)
         chengdu, yibin = item.chengdu_lead, item.yibin_lead
         if chengdu or yibin:
-            leads = " · ".join(escape(lead.short_name) for lead in (chengdu, yibin) if lead)
+            leads = " · ".join(lead_name(lead) for lead in (chengdu, yibin) if lead)
         else:
             leads = unassigned
         last_reported = item.last_reported_at
@@ -144,7 +164,7 @@ def item_list_rows(context: Context, items, is_supervisor: bool) -> str:
                 choose=CHOOSE.format(pk=pk, label=choose_text % {"code": code})
                 if is_supervisor
                 else "",
-                url=escape(pk_url("cooperation:item_detail", item.pk)),
+                url=f"{detail_head}{int(item.pk)}{detail_tail}",
                 title=escape(item.title),
                 leads=leads,
                 parent=f" · {sub_item_text % {'code': escape(item.parent.code)}}"
@@ -162,7 +182,7 @@ def item_list_rows(context: Context, items, is_supervisor: bool) -> str:
                 last=last,
                 stale=stale if item.is_stale else "",
                 report='\n              <a class="btn btn-sm btn-outline-primary text-nowrap" '
-                f'href="{escape(pk_url("cooperation:item_update", item.pk))}">{report_word}'
+                f'href="{update_head}{int(item.pk)}{update_tail}">{report_word}'
                 f'<span class="visually-hidden"> {code}</span></a>\n              '
                 if item.can_change
                 else "",

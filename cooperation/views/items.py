@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import permissions, selectors
 from ..agreement.selectors import item_clauses
-from ..filters import PAGE_SIZE, ItemFilter
+from ..filters import KEPT_CHOICES_SECONDS, PAGE_SIZE, ItemFilter, kept_version
 from ..forms import StatusUpdateForm, mark_invalid
 from ..history import item_history
 from ..models import CooperationItem
@@ -40,6 +40,7 @@ def item_list(request):
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filter": item_filter,
+        "form_seconds": KEPT_CHOICES_SECONDS,
         "page_obj": page,
         "page_range": page.paginator.get_elided_page_range(page.number),
         "items": lights.decorate(list(page.object_list)),
@@ -49,8 +50,17 @@ def item_list(request):
         "stale_days": item_filter.form.cleaned_data.get("stale_days")
         if item_filter.is_valid()
         else None,
+        # The filter form is the same for every reader of the same filters (the page number
+        # aside): templates/cooperation/item_list.html keeps it rendered for a minute.
+        "filter_form_key": filter_form_key(request),
     }
     return render(request, "cooperation/item_list.html", context)
+
+
+def filter_form_key(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return f"{kept_version()}?{query.urlencode()}"
 
 
 def _visible_item(request, pk, selector=selectors.item_detail):
