@@ -19,7 +19,7 @@ from cooperation import selectors
 from cooperation.choices import Category, City, Health, Status
 from cooperation.models import Agreement, Clause, CooperationItem, StatusUpdate
 from cooperation.models.base import joined
-from cooperation.supervision.lights import Light, with_lights
+from cooperation.supervision.lights import Light, LightRule
 
 from . import states as st
 from .exports import CHUNK, yes_no
@@ -109,10 +109,8 @@ def item_export_queryset(queryset: QuerySet) -> QuerySet:
     )
     if "children_weight" not in queryset.query.annotations:
         queryset = selectors.with_children_sums(queryset)
-    if "is_overdue" not in queryset.query.annotations:
-        queryset = selectors.with_attention_flags(selectors.with_last_report(queryset))
-    if "light" not in queryset.query.annotations:
-        queryset = with_lights(queryset)
+    if "first_open_due" not in queryset.query.annotations:  # "overdue" and the light
+        queryset = selectors.with_first_open_due(queryset)
     queryset = queryset.annotate(
         co_owner_ids=Subquery(co_owners, output_field=CharField()),
         export_last_report=st.last_report_at(),
@@ -157,8 +155,7 @@ ITEM_EXPORT_FIELDS = (
     "export_last_report",
     "export_first_recorded",
     "created_at",
-    "is_overdue",
-    "light",
+    "first_open_due",
 )
 
 
@@ -193,6 +190,7 @@ def item_rows(queryset: QuerySet, absolute_url):
     names = {pk: _name(org) for pk, org in organizations.items()}
     categories, statuses, healths = labels(Category), labels(Status), labels(Health)
     light_labels = labels(Light)
+    light_rule = LightRule()  # "overdue" and the light, from the facts read (as the list)
     yes, no = yes_no(True), yes_no(False)
     separator = joined(["", ""])  # "、" or "; ", as joined() puts between names
     # selectors.is_stale, its cutoff taken once
@@ -225,9 +223,10 @@ def item_rows(queryset: QuerySet, absolute_url):
         last_reported_at,
         first_recorded_at,
         created_at,
-        is_overdue,
-        light,
+        first_open_due,
     ) in rows.iterator(chunk_size=CHUNK):
+        rolled_up = st.half_up(children_weighted, children_weight) if children_weight else progress
+        is_overdue, light = light_rule(status, target_date, first_open_due, start_date, rolled_up)
         agreement = agreements.get(agreement_id)
         if agreement is None:
             agreement = agreements[agreement_id] = _agreement_name(agreement_id, agreement_titles)
@@ -249,7 +248,7 @@ def item_rows(queryset: QuerySet, absolute_url):
             statuses.get(status, status or ""),
             healths.get(health, health or ""),
             progress,
-            st.half_up(children_weighted, children_weight) if children_weight else progress,
+            rolled_up,
             weight,
             start_date,
             target_date,
