@@ -272,7 +272,6 @@ def test_item_rows_match_rows_made_from_model_instances(world, superuser, rf, la
     from cooperation import selectors
     from cooperation.models import Agreement
     from cooperation.reports import tables
-
     from cooperation.supervision.lights import with_lights
 
     from .report_data import bulk_items
