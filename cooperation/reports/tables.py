@@ -2,15 +2,16 @@
 
 from django.db.models import (
     Aggregate,
-    Case,
+    BooleanField,
     CharField,
     DateTimeField,
+    ExpressionWrapper,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    When,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -91,10 +92,11 @@ class IdList(Aggregate):
 def item_export_queryset(queryset: QuerySet) -> QuerySet:
     """The filtered items plus what the export needs, in one query however many rows.
 
-    ``is_overdue`` is the item list's own flag (``selectors``). The roll-up and ``is_stale``
-    are worked out in Python from what they are made of, by the same rules
-    (``selectors.ROLLUP_RULE``, ``selectors.is_stale``): in SQL the roll-up reads each
-    item's sub-items three times and the stale flag its last report a second time.
+    The roll-up, "overdue" and the light are worked out in Python from what they are made
+    of, by the same rules (``selectors.ROLLUP_RULE``, ``lights.LightRule``): in SQL the
+    roll-up reads each item's sub-items three times and the light repeats both. The stale
+    flag is the one rule worked out here in SQL: it reads three moments of each row, and
+    reading a moment (a time-zone-aware datetime) costs Python more than comparing it.
 
     Co-owners come as a list of ids (one subquery), not a prefetch, which would cost a
     query per chunk of rows. The agreement's clauses are few: ``item_rows`` reads which
@@ -115,16 +117,20 @@ def item_export_queryset(queryset: QuerySet) -> QuerySet:
         co_owner_ids=Subquery(co_owners, output_field=CharField()),
         export_last_report=st.last_report_at(),
     )
-    # Staleness counts from the first history row only for an item never reported on (its
-    # latest report looked up again, an index entry, rather than every report hashed).
-    first_recorded = Case(
-        When(
-            Q(status__in=selectors.STALE_STATUSES, export_last_report__isnull=True),
-            then=selectors.owed_from(),
-        ),
-        output_field=DateTimeField(),
+    # Staleness counts from the assignment (its history) only for an item never reported
+    # on: COALESCE reads the history only when the latest report is NULL.
+    stale_since = Coalesce(
+        "export_last_report", selectors.owed_from(), "created_at", output_field=DateTimeField()
     )
-    return queryset.annotate(export_first_recorded=first_recorded)
+    return queryset.alias(export_stale_since=stale_since).annotate(
+        export_stale=ExpressionWrapper(
+            Q(
+                status__in=selectors.STALE_STATUSES,
+                export_stale_since__lt=selectors.stale_cutoff(),
+            ),
+            output_field=BooleanField(),
+        )
+    )
 
 
 # What a row of the item export reads: plain values, not model instances (a tenth of the
@@ -153,8 +159,7 @@ ITEM_EXPORT_FIELDS = (
     "start_date",
     "target_date",
     "export_last_report",
-    "export_first_recorded",
-    "created_at",
+    "export_stale",
     "first_open_due",
 )
 
@@ -193,8 +198,6 @@ def item_rows(queryset: QuerySet, absolute_url):
     light_rule = LightRule()  # "overdue" and the light, from the facts read (as the list)
     yes, no = yes_no(True), yes_no(False)
     separator = joined(["", ""])  # "、" or "; ", as joined() puts between names
-    # selectors.is_stale, its cutoff taken once
-    stale_statuses, stale_cutoff = selectors.STALE_STATUSES, selectors.stale_cutoff()
     # The link of item 1 is absolute_url("/items/1/"): make it once, put each pk in.
     head, tail = absolute_url(item_url(_LINK_PK)).rsplit(str(_LINK_PK), 1)
     agreements: dict[int, str] = {}
@@ -221,8 +224,7 @@ def item_rows(queryset: QuerySet, absolute_url):
         start_date,
         target_date,
         last_reported_at,
-        first_recorded_at,
-        created_at,
+        is_stale,
         first_open_due,
     ) in rows.iterator(chunk_size=CHUNK):
         rolled_up = st.half_up(children_weighted, children_weight) if children_weight else progress
@@ -254,10 +256,7 @@ def item_rows(queryset: QuerySet, absolute_url):
             target_date,
             last_reported_at,
             yes if is_overdue else no,
-            yes
-            if status in stale_statuses
-            and (last_reported_at or first_recorded_at or created_at) < stale_cutoff
-            else no,
+            yes if is_stale else no,
             clauses.get(pk, ""),
             light_labels.get(light, light or ""),
             f"{head}{pk}{tail}",
