@@ -262,7 +262,11 @@ def item_detail(*, user, pk: int) -> CooperationItem:
 
     Raises ``CooperationItem.DoesNotExist`` when the item does not exist or is not visible.
     """
-    children = with_attention_flags(item_queryset(user=user)).order_by("sort_order", "code")
+    # The sub-items' rows show their roll-up and "overdue": nothing else of the list's.
+    children = with_rollup(permissions.restrict_items(user, "view"))
+    children = children.annotate(
+        is_overdue=ExpressionWrapper(overdue_condition(), output_field=BooleanField())
+    ).order_by("sort_order", "code")
     updates = StatusUpdate.objects.select_related("author", "organization", "reviewed_by").order_by(
         "-reported_at", "-pk"
     )
