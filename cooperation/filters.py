@@ -120,6 +120,19 @@ class KeptChoiceIterator(django_filters.fields.ModelChoiceIterator):
         return kept[1]
 
 
+def kept_short_names(*, missing=()) -> dict[int, str]:
+    """Organisation id → short name in the active language, kept like the filter lists (the
+    item list's rows name their leads from it); read again when one of ``missing`` is not
+    in it (an organisation another process has just added)."""
+    key = ("short-names", get_language())
+    now = time.monotonic()
+    kept = _kept_choices.get(key)
+    if kept is None or now - kept[0] > KEPT_CHOICES_SECONDS or not kept[1].keys() >= missing:
+        names = {org.pk: org.short_name for org in Organization.objects.all()}
+        kept = _kept_choices[key] = (now, names)
+    return kept[1]
+
+
 class KeptModelChoiceField(django_filters.fields.ModelChoiceField):
     """A model choice whose list is kept (``KeptChoiceIterator``); ``kept_as`` names it."""
 
@@ -254,7 +267,7 @@ class ItemFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         if queryset is None:  # the item list: its rows need ``lights.decorate``
-            queryset = selectors.item_page_queryset(user=request.user)
+            queryset = selectors.item_rows_queryset(user=request.user)
         annotations = queryset.query.annotations
         if "rolled_up_progress" not in annotations:  # (the sorts read these two)
             queryset = selectors.with_rollup(queryset)

@@ -242,8 +242,20 @@ def item_page_queryset(*, user) -> QuerySet:
     the last-report subquery three times and the late-milestone scan twice, and planning
     that query cost more than running it.
     """
-    queryset = with_first_open_due(with_stale_since(item_queryset(user=user)))
+    queryset = item_queryset(user=user).select_related(None)  # (no header shows the agreement)
+    queryset = queryset.select_related("parent", "chengdu_lead", "yibin_lead")
+    queryset = with_first_open_due(with_stale_since(queryset))
     return with_can_change(queryset, user=user)
+
+
+def item_rows_queryset(*, user) -> QuerySet:
+    """``item_page_queryset`` for the item list's rows, which show the parent's code and the
+    leads' short names only: no related rows read, ``parent_code`` annotated, the names
+    looked up in ``filters.kept_short_names`` (a row's three related models cost the page
+    more than its subqueries)."""
+    return (
+        item_page_queryset(user=user).select_related(None).annotate(parent_code=F("parent__code"))
+    )
 
 
 def item_header(*, user, pk: int) -> CooperationItem:
@@ -270,12 +282,18 @@ def item_detail(*, user, pk: int) -> CooperationItem:
     updates = StatusUpdate.objects.select_related("author", "organization", "reviewed_by").order_by(
         "-reported_at", "-pk"
     )
-    queryset = item_page_queryset(user=user).prefetch_related(
-        "co_owners",
-        "responsible_people__memberships__organization",
-        Prefetch("milestones", queryset=Milestone.objects.order_by("sort_order", "due_date", "pk")),
-        Prefetch("children", queryset=children),
-        Prefetch("status_updates", queryset=updates),
+    queryset = (
+        item_page_queryset(user=user)
+        .select_related("agreement")
+        .prefetch_related(
+            "co_owners",
+            "responsible_people__memberships__organization",
+            Prefetch(
+                "milestones", queryset=Milestone.objects.order_by("sort_order", "due_date", "pk")
+            ),
+            Prefetch("children", queryset=children),
+            Prefetch("status_updates", queryset=updates),
+        )
     )
     from .supervision.lights import decorate
 

@@ -325,3 +325,20 @@ def test_the_kept_filter_form_shows_each_filter_and_an_edit_at_once(viewer_clien
     viewer_client.cookies["django_language"] = "en"
     english = viewer_client.get(LIST, {"status": "in_progress"}).content.decode()
     assert "Apply filters" in english and "应用筛选" not in english
+
+
+def test_rows_name_a_lead_added_where_this_process_did_not_see_it(viewer_client):
+    """The rows read the leads' names from a kept list; a lead it does not hold yet (added
+    by another process: no signal here) is read at once, not shown blank."""
+    viewer_client.get(LIST)  # the names are kept
+    kind = Organization.objects.get(code="cdig").kind
+    (newcomer,) = Organization.objects.bulk_create(  # bulk_create sends no post_save
+        [
+            Organization(
+                code="newcomer", name_zh="新来单位", short_name_zh="新来", city="yibin", kind=kind
+            )
+        ]  # fmt: skip
+    )
+    set_item("KP-2", yibin_lead=newcomer)
+    row = viewer_client.get(LIST, {"q": "KP-2"}).content.decode()
+    assert "新来" in row

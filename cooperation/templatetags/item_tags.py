@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 
+from cooperation.filters import kept_short_names
 from cooperation.urlpaths import pk_url
 
 from .cooperation_tags import health_badge, status_badge
@@ -78,7 +79,7 @@ def _percent(value) -> int:
 
 @register.simple_tag(takes_context=True)
 def item_list_rows(context: Context, items, is_supervisor: bool) -> str:
-    """One ``<tr>`` per item of the list's page (annotated by ``ItemFilter``)."""
+    """One ``<tr>`` per item of the list's page (``selectors.item_rows_queryset``)."""
     words = {
         f"w_{key}": escape(_(label))
         for key, label in (
@@ -105,7 +106,9 @@ def item_list_rows(context: Context, items, is_supervisor: bool) -> str:
     sub_item_text = _("sub-item of %(code)s")
     badges: dict[tuple, str] = {}
     days: dict[object, str] = {}
-    names: dict[int, str] = {}
+    items = list(items)
+    leads = {pk for item in items for pk in (item.chengdu_lead_id, item.yibin_lead_id) if pk}
+    names = {pk: escape(name) for pk, name in kept_short_names(missing=leads).items()}
     date_format = get_format("DATE_FORMAT")
     detail_head, detail_tail = escape(pk_url("cooperation:item_detail", _PK)).split(str(_PK))
     update_head, update_tail = escape(pk_url("cooperation:item_update", _PK)).split(str(_PK))
@@ -137,21 +140,15 @@ def item_list_rows(context: Context, items, is_supervisor: bool) -> str:
         def number(value) -> str:
             return str(int(value))
 
-    def lead_name(lead) -> str:
-        name = names.get(lead.pk)
-        if name is None:
-            name = names[lead.pk] = escape(lead.short_name)
-        return name
-
     out = []
     for item in items:
         code = escape(item.code)
         pk = number(item.pk)
-        chengdu, yibin = item.chengdu_lead, item.yibin_lead
+        chengdu, yibin = item.chengdu_lead_id, item.yibin_lead_id
         if chengdu or yibin:
-            leads = " · ".join(lead_name(lead) for lead in (chengdu, yibin) if lead)
+            lead_names = " · ".join(names[pk] for pk in (chengdu, yibin) if pk)
         else:
-            leads = unassigned
+            lead_names = unassigned
         last_reported = item.last_reported_at
         if last_reported:
             local = template_localtime(last_reported, context.use_tz)
@@ -166,9 +163,9 @@ def item_list_rows(context: Context, items, is_supervisor: bool) -> str:
                 else "",
                 url=f"{detail_head}{int(item.pk)}{detail_tail}",
                 title=escape(item.title),
-                leads=leads,
-                parent=f" · {sub_item_text % {'code': escape(item.parent.code)}}"
-                if item.parent
+                leads=lead_names,
+                parent=f" · {sub_item_text % {'code': escape(item.parent_code)}}"
+                if item.parent_code is not None
                 else "",
                 overdue=overdue if item.is_overdue else "",
                 status=badge(status_badge, item.status),
