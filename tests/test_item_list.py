@@ -337,7 +337,7 @@ def test_rows_name_a_lead_added_where_this_process_did_not_see_it(viewer_client)
             Organization(
                 code="newcomer", name_zh="新来单位", short_name_zh="新来", city="yibin", kind=kind
             )
-        ]  # fmt: skip
+        ]
     )
     set_item("KP-2", yibin_lead=newcomer)
     row = viewer_client.get(LIST, {"q": "KP-2"}).content.decode()
