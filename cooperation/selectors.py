@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import permissions
 from .choices import Status
-from .models import CooperationItem, Milestone, StatusUpdate
+from .models import CooperationItem, Membership, Milestone, StatusUpdate
 
 CLOSED_STATUSES = (Status.COMPLETED, Status.CANCELLED)
 
@@ -287,7 +287,11 @@ def item_detail(*, user, pk: int) -> CooperationItem:
         .select_related("agreement")
         .prefetch_related(
             "co_owners",
-            "responsible_people__memberships__organization",
+            "responsible_people",
+        Prefetch(
+            "responsible_people__memberships",
+            queryset=Membership.objects.select_related("organization"),
+        ),
             Prefetch(
                 "milestones", queryset=Milestone.objects.order_by("sort_order", "due_date", "pk")
             ),
