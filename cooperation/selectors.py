@@ -288,10 +288,10 @@ def item_detail(*, user, pk: int) -> CooperationItem:
         .prefetch_related(
             "co_owners",
             "responsible_people",
-        Prefetch(
-            "responsible_people__memberships",
-            queryset=Membership.objects.select_related("organization"),
-        ),
+            Prefetch(
+                "responsible_people__memberships",
+                queryset=Membership.objects.select_related("organization"),
+            ),
             Prefetch(
                 "milestones", queryset=Milestone.objects.order_by("sort_order", "due_date", "pk")
             ),
