@@ -330,11 +330,12 @@ class SheetRows:
 
     def write(self, rows: Iterable[list], first: int = 2) -> None:
         """Most cells are plain text (no formula start, no line break or control character,
-        no surrounding space) or whole numbers: those are written here directly, as
-        ``_cell`` would write them; the others by ``_cell``."""
+        no surrounding space), empty text, whole numbers, dates or nothing: those are
+        written here directly, as ``_cell`` would write them; the others by ``_cell``."""
         text_cell, cell, letters = self.text_cell, self._cell, self.columns
         wrapped, illegal, escape, number_text = self.wrapped, ILLEGAL_XML.search, _escape, _number
         unusual_start = FORMULA_TRIGGERS_OR_ERROR
+        serials, empty = self.serials, EMPTY_END
         number = first - 1
         for number, row in enumerate(rows, start=first):
             while len(letters) < len(row):
@@ -361,10 +362,27 @@ class SheetRows:
                             f"{escape(value)}</t></is></c>"
                         )
                         continue
+                    if not value:  # an empty cell of text (no parent, no co-owner)
+                        style = ""
+                        if index in wrapped:
+                            style = f' s="{self._style(WRAPPED, value)}"'
+                        cells.append(f'<c r="{letters[index]}{suffix}"{style} t="inlineStr"{empty}')
+                        continue
                 elif kind is int:
                     cells.append(
                         f'<c r="{letters[index]}{suffix}" t="n"><v>{number_text(value)}</v></c>'
                     )
+                    continue
+                elif kind is datetime.date:  # start and target dates: few distinct ones
+                    serial = serials.get(value)
+                    if serial is None:
+                        serial = serials[value] = number_text(to_excel(value, self.epoch))
+                    cells.append(
+                        f'<c r="{letters[index]}{suffix}" s="{self._style(datetime.date, value)}"'
+                        f' t="n"><v>{serial}</v></c>'
+                    )
+                    continue
+                elif value is None:
                     continue
                 value = text_cell(value)
                 if value is not None:
