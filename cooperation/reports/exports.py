@@ -336,6 +336,8 @@ class SheetRows:
         wrapped, illegal, escape, number_text = self.wrapped, ILLEGAL_XML.search, _escape, _number
         unusual_start = FORMULA_TRIGGERS_OR_ERROR
         serials, empty = self.serials, EMPTY_END
+        wrap_attr = date_style = ""  # registered the first time a cell needs them
+
         number = first - 1
         for number, row in enumerate(rows, start=first):
             while len(letters) < len(row):
@@ -356,7 +358,8 @@ class SheetRows:
                     ):
                         style = ""
                         if index in wrapped:
-                            style = f' s="{self._style(WRAPPED, value)}"'
+                            style = wrap_attr or f' s="{self._style(WRAPPED, value)}"'
+                            wrap_attr = style
                         cells.append(
                             f'<c r="{letters[index]}{suffix}"{style} t="inlineStr"><is><t>'
                             f"{escape(value)}</t></is></c>"
@@ -365,7 +368,8 @@ class SheetRows:
                     if not value:  # an empty cell of text (no parent, no co-owner)
                         style = ""
                         if index in wrapped:
-                            style = f' s="{self._style(WRAPPED, value)}"'
+                            style = wrap_attr or f' s="{self._style(WRAPPED, value)}"'
+                            wrap_attr = style
                         cells.append(f'<c r="{letters[index]}{suffix}"{style} t="inlineStr"{empty}')
                         continue
                 elif kind is int:
@@ -377,9 +381,10 @@ class SheetRows:
                     serial = serials.get(value)
                     if serial is None:
                         serial = serials[value] = number_text(to_excel(value, self.epoch))
+                    date_style = date_style or self._style(datetime.date, value)
                     cells.append(
-                        f'<c r="{letters[index]}{suffix}" s="{self._style(datetime.date, value)}"'
-                        f' t="n"><v>{serial}</v></c>'
+                        f'<c r="{letters[index]}{suffix}" s="{date_style}" t="n">'
+                        f"<v>{serial}</v></c>"
                     )
                     continue
                 elif value is None:

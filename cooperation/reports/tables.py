@@ -6,6 +6,7 @@ from django.db.models import (
     CharField,
     DateTimeField,
     ExpressionWrapper,
+    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -89,6 +90,30 @@ class IdList(Aggregate):
         )
 
 
+class WallClock(Func):
+    """A moment as the wall-clock time of the current time zone, without the zone: on
+    PostgreSQL ``AT TIME ZONE``, which psycopg reads in C, where Django reads a timestamptz
+    in Python (~4 µs a value, a tenth of the item export's time); elsewhere the moment as
+    it is. ``aware`` makes it a moment again."""
+
+    arity = 1
+    output_field = DateTimeField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return compiler.compile(self.source_expressions[0])
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"({sql} AT TIME ZONE %s)", (*params, timezone.get_current_timezone_name())
+
+    @staticmethod
+    def aware(value, tz):
+        """The value read, as a moment in ``tz`` (unchanged when it has its zone)."""
+        if value is None or value.tzinfo is not None:
+            return value
+        return timezone.make_aware(value, tz)
+
+
 def item_export_queryset(queryset: QuerySet) -> QuerySet:
     """The filtered items plus what the export needs, in one query however many rows.
 
@@ -113,9 +138,8 @@ def item_export_queryset(queryset: QuerySet) -> QuerySet:
         queryset = selectors.with_children_sums(queryset)
     if "first_open_due" not in queryset.query.annotations:  # "overdue" and the light
         queryset = selectors.with_first_open_due(queryset)
-    queryset = queryset.annotate(
-        co_owner_ids=Subquery(co_owners, output_field=CharField()),
-        export_last_report=st.last_report_at(),
+    queryset = queryset.annotate(co_owner_ids=Subquery(co_owners, output_field=CharField())).alias(
+        export_last_report=st.last_report_at()
     )
     # Staleness counts from the assignment (its history) only for an item never reported
     # on: COALESCE reads the history only when the latest report is NULL.
@@ -123,13 +147,14 @@ def item_export_queryset(queryset: QuerySet) -> QuerySet:
         "export_last_report", selectors.owed_from(), "created_at", output_field=DateTimeField()
     )
     return queryset.alias(export_stale_since=stale_since).annotate(
+        export_reported_at=WallClock("export_last_report"),
         export_stale=ExpressionWrapper(
             Q(
                 status__in=selectors.STALE_STATUSES,
                 export_stale_since__lt=selectors.stale_cutoff(),
             ),
             output_field=BooleanField(),
-        )
+        ),
     )
 
 
@@ -158,7 +183,7 @@ ITEM_EXPORT_FIELDS = (
     "weight",
     "start_date",
     "target_date",
-    "export_last_report",
+    "export_reported_at",
     "export_stale",
     "first_open_due",
 )
@@ -196,6 +221,7 @@ def item_rows(queryset: QuerySet, absolute_url):
     categories, statuses, healths = labels(Category), labels(Status), labels(Health)
     light_labels = labels(Light)
     light_rule = LightRule()  # "overdue" and the light, from the facts read (as the list)
+    tz, aware = timezone.get_current_timezone(), WallClock.aware
     yes, no = yes_no(True), yes_no(False)
     separator = joined(["", ""])  # "、" or "; ", as joined() puts between names
     # The link of item 1 is absolute_url("/items/1/"): make it once, put each pk in.
@@ -254,7 +280,7 @@ def item_rows(queryset: QuerySet, absolute_url):
             weight,
             start_date,
             target_date,
-            last_reported_at,
+            aware(last_reported_at, tz),
             yes if is_overdue else no,
             yes if is_stale else no,
             clauses.get(pk, ""),
