@@ -70,6 +70,9 @@ def slip_list(request):
     context = {
         "filter": slip_filter,
         "page_obj": page,
+        # Elided (1 2 3 4 … 121 122), as the item list's: a link per page cost more than
+        # the 50 rows once the open slips ran to a hundred pages.
+        "page_range": page.paginator.get_elided_page_range(page.number),
         "slips": page.object_list,
         "counts": selectors.open_slips_by_colour(user=request.user),
         "lights_rules": rules_text(),
