@@ -255,9 +255,11 @@ def _tell_requester(row: CompletionRequest, *, confirmed: bool) -> None:
 
 
 def pending_request(item: CooperationItem) -> CompletionRequest | None:
+    """The item's request awaiting confirmation, as its page shows it (who asked, and the
+    confirmations ``rules.may_decide`` reads; its evidence is on the request's own page)."""
     return (
         item.completion_requests.filter(state=CompletionState.PENDING)
         .select_related("requested_by")
-        .prefetch_related("confirmations", "evidence")
+        .prefetch_related("confirmations")
         .first()
     )
