@@ -10,7 +10,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
-    IntegerField,
     Max,
     Min,
     OuterRef,
@@ -48,17 +47,6 @@ def _children_sum(expression):
         .values("total")
     )
     return Subquery(children)
-
-
-def with_children_sums(queryset: QuerySet) -> QuerySet:
-    """Annotate ``children_weighted`` and ``children_weight``: the sums the roll-up divides
-    (for readers that round them themselves, the export)."""
-    return queryset.annotate(
-        children_weighted=_children_sum(
-            Sum(F("progress") * F("weight"), output_field=IntegerField())
-        ),
-        children_weight=_children_sum(Sum("weight", output_field=IntegerField())),
-    )
 
 
 def with_rollup(queryset: QuerySet) -> QuerySet:

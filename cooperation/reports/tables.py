@@ -117,11 +117,11 @@ class WallClock(Func):
 def item_export_queryset(queryset: QuerySet) -> QuerySet:
     """The filtered items plus what the export needs, in one query however many rows.
 
-    The roll-up, "overdue" and the light are worked out in Python from what they are made
-    of, by the same rules (``selectors.ROLLUP_RULE``, ``lights.LightRule``): in SQL the
-    roll-up reads each item's sub-items three times and the light repeats both. The stale
-    flag is the one rule worked out here in SQL: it reads three moments of each row, and
-    reading a moment (a time-zone-aware datetime) costs Python more than comparing it.
+    The roll-up is one subquery (``selectors.with_rollup``). "Overdue" and the light are
+    worked out in Python from the facts they are made of, by the same rule
+    (``lights.LightRule``): in SQL the light repeats the roll-up and the milestone scans.
+    The stale flag is worked out in SQL: it reads three moments of each row, and reading a
+    moment (a time-zone-aware datetime) costs Python more than comparing it.
 
     Co-owners come as a list of ids (one subquery), not a prefetch, which would cost a
     query per chunk of rows. The agreement's clauses are few: ``item_rows`` reads which
@@ -134,8 +134,8 @@ def item_export_queryset(queryset: QuerySet) -> QuerySet:
         .annotate(ids=IdList("organization_id"))
         .values("ids")
     )
-    if "children_weight" not in queryset.query.annotations:
-        queryset = selectors.with_children_sums(queryset)
+    if "rolled_up_progress" not in queryset.query.annotations:  # (one subquery: ROLLUP_RULE)
+        queryset = selectors.with_rollup(queryset)
     if "first_open_due" not in queryset.query.annotations:  # "overdue" and the light
         queryset = selectors.with_first_open_due(queryset)
     queryset = queryset.annotate(co_owner_ids=Subquery(co_owners, output_field=CharField())).alias(
@@ -178,8 +178,7 @@ ITEM_EXPORT_FIELDS = (
     "status",
     "health",
     "progress",
-    "children_weighted",
-    "children_weight",
+    "rolled_up_progress",
     "weight",
     "start_date",
     "target_date",
@@ -244,8 +243,7 @@ def item_rows(queryset: QuerySet, absolute_url):
         status,
         health,
         progress,
-        children_weighted,
-        children_weight,
+        rolled_up_progress,
         weight,
         start_date,
         target_date,
@@ -253,7 +251,7 @@ def item_rows(queryset: QuerySet, absolute_url):
         is_stale,
         first_open_due,
     ) in rows.iterator(chunk_size=CHUNK):
-        rolled_up = st.half_up(children_weighted, children_weight) if children_weight else progress
+        rolled_up = int(rolled_up_progress)  # a whole number (rounded in SQL), as a number
         is_overdue, light = light_rule(status, target_date, first_open_due, start_date, rolled_up)
         agreement = agreements.get(agreement_id)
         if agreement is None:
