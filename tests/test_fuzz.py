@@ -11,14 +11,16 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cooperation.choices import Role
-from cooperation.models import CooperationItem, Milestone
+from cooperation.models import CooperationItem, Milestone, Organization, Profile
 from tests.formwalk import (
     NUMBER_FORMS,
     PAYLOADS,
@@ -205,6 +207,32 @@ def test_every_field_of_every_form_with_every_bad_input(site, part):
     problems.write_text("\n".join(judge.problems))
     assert judge.problems == []
     assert judge.counts["errors (5xx)"] == 0
+
+
+@pytest.mark.django_db
+def test_the_database_fingerprint_sees_a_row_changed_lost_or_added(agreement, make_user):
+    """The judge's proof that a refused request saved nothing: one changed column of one row,
+    a row added or deleted, a history row, each changes the fingerprint; signing in does not."""
+    user = make_user("cd", org="cdig")
+    group = Group.objects.create(name="before")
+    seen = {database_fingerprint()}
+    user.last_login = timezone.now()
+    user.save(update_fields=["last_login"])
+    assert database_fingerprint() in seen, "a sign-in (last_login) is not a change"
+    group.name = "after"
+    group.save()
+    seen.add(database_fingerprint())
+    Profile.objects.filter(user=user).update(language="en")  # one column, no history row
+    seen.add(database_fingerprint())
+    Group.objects.create(name="added")
+    seen.add(database_fingerprint())
+    group.delete()
+    seen.add(database_fingerprint())
+    organization = Organization.objects.get(code="cdig")
+    organization.short_name_en = "changed"
+    organization.save()
+    seen.add(database_fingerprint())
+    assert len(seen) == 6
 
 
 @pytest.mark.django_db
