@@ -134,7 +134,8 @@ def agreement(db):
 def _migrated_sqlite(tmp_path_factory) -> Path:
     """An empty SQLite database (``make run``'s kind) migrated once per pytest-xdist worker by
     ``manage.py migrate``, as the tests that need one did each (8-20 s here: SQLite rebuilds a
-    table for most schema changes)."""
+    table for most schema changes). Every migration must apply: the migration test
+    (tests/test_foundation.py) starts from it."""
     from tests.services import app_env, manage
 
     path = tmp_path_factory.mktemp("sqlite") / "migrated.sqlite3"
