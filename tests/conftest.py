@@ -1,4 +1,6 @@
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -129,6 +131,32 @@ def agreement(db):
     database, copied back in when a test asks for it (tests/dbstate.py)."""
     if not Agreement.objects.exists():  # asked for while the test runs (getfixturevalue)
         call_command("setup_site", verbosity=0)
+
+
+@pytest.fixture(scope="session")
+def _migrated_sqlite(tmp_path_factory) -> Path:
+    """An empty SQLite database (``make run``'s kind) migrated once per pytest-xdist worker by
+    ``manage.py migrate``, as the tests that need one did each (8-20 s here: SQLite rebuilds a
+    table for most schema changes). Every migration must apply: the migration test
+    (tests/test_foundation.py) starts from it."""
+    from tests.services import app_env, manage
+
+    path = tmp_path_factory.mktemp("sqlite") / "migrated.sqlite3"
+    migrate = manage("migrate", "--no-input", env=app_env(DATABASE_URL=f"sqlite:///{path}"))
+    assert migrate.returncode == 0, migrate.stderr
+    return path
+
+
+@pytest.fixture
+def migrated_sqlite(_migrated_sqlite, tmp_path):
+    """``migrated_sqlite(path)``: a copy of a freshly migrated empty SQLite database at ``path``
+    (the same file ``manage.py migrate`` writes there); returns its DATABASE_URL."""
+
+    def copy(path: Path) -> str:
+        shutil.copyfile(_migrated_sqlite, path)
+        return f"sqlite:///{path}"
+
+    return copy
 
 
 @pytest.fixture

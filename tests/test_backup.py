@@ -177,12 +177,13 @@ def test_restore_into_an_empty_database_gives_back_every_table(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_same_backup_restores_into_sqlite(agreement, make_user, superuser, tmp_path):
+def test_the_same_backup_restores_into_sqlite(
+    agreement, make_user, superuser, tmp_path, migrated_sqlite
+):
     fill_with_everything(make_user, superuser)
     backup = tmp_path / "chengyi.zip"
     call_command("backup", str(backup), verbosity=0)
-    url = f"sqlite:///{tmp_path / 'restored.sqlite3'}"
-    assert manage("migrate", "--no-input", database_url=url).returncode == 0
+    url = migrated_sqlite(tmp_path / "restored.sqlite3")
     restore = manage("restore", str(backup), database_url=url)
     assert restore.returncode == 0, restore.stderr
     assert "Restored" in restore.stdout

@@ -68,10 +68,8 @@ def test_app_logs_are_json_lines_in_utc_with_the_exception():
 
 
 @pytest.fixture
-def sqlite_site(tmp_path):
-    env = app_env(DATABASE_URL=f"sqlite:///{tmp_path / 'site.sqlite3'}")
-    assert manage("migrate", "--no-input", env=env).returncode == 0
-    return env
+def sqlite_site(tmp_path, migrated_sqlite):
+    return app_env(DATABASE_URL=migrated_sqlite(tmp_path / "site.sqlite3"))
 
 
 def test_gunicorn_and_request_logs_are_json_lines(sqlite_site):

@@ -2,7 +2,6 @@
 whatever the umask) and can be encrypted with a passphrase from the environment."""
 
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -56,7 +55,7 @@ def manage(*args, **env):
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_an_encrypted_backup_reveals_nothing_and_restores_with_the_passphrase(
-    agreement, make_user, settings, tmp_path
+    agreement, make_user, settings, tmp_path, migrated_sqlite
 ):
     """Before: no encryption (the password hashes and calendar tokens readable in the zip).
     After: with CHENGYI_BACKUP_PASSPHRASE the file is ciphertext; restore needs the same
@@ -71,15 +70,10 @@ def test_an_encrypted_backup_reveals_nothing_and_restores_with_the_passphrase(
     assert token.encode() not in content and b"pbkdf2_sha256" not in content
     assert user.password.split("$")[-1].encode() not in content
 
-    # One migrated empty database, copied for each restore (migrating takes a process start
-    # and every migration; the three copies are the same file a fresh migrate would write).
-    migrated = tmp_path / "migrated.sqlite3"
-    migrate = manage("migrate", "--no-input", DATABASE_URL=f"sqlite:///{migrated}")
-    assert migrate.returncode == 0, migrate.stderr
-
+    # A migrated empty database for each restore (migrated once per worker and copied: the
+    # same file a fresh migrate would write).
     def restore(passphrase, name):
-        shutil.copyfile(migrated, tmp_path / name)
-        url = f"sqlite:///{tmp_path / name}"
+        url = migrated_sqlite(tmp_path / name)
         return manage("restore", str(backup), DATABASE_URL=url,
                       CHENGYI_BACKUP_PASSPHRASE=passphrase)  # fmt: skip
 

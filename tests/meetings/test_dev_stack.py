@@ -112,10 +112,10 @@ def sign_in_and_get(port: int, path: str) -> str:
 
 
 @pytest.mark.celery_worker
-def test_make_run_worker_and_beat_deliver_a_due_reminder_once(tmp_path):
+def test_make_run_worker_and_beat_deliver_a_due_reminder_once(tmp_path, migrated_sqlite):
     port = free_port()
     env = dev_env(tmp_path, port)
-    manage(env, "migrate", "--no-input")
+    migrated_sqlite(tmp_path / "dev.sqlite3")  # `make run` migrates it first
     manage(env, "setup_site", "--demo")
     key = re.search(r"KEY (\S+)", manage(env, "shell", "-c", SEED)).group(1)
 

@@ -107,11 +107,11 @@ def test_two_dispatchers_send_each_of_1000_reminders_once_on_postgresql(smtp, se
     assert sent.count() == sent.values("id").distinct().count() == COUNT
 
 
-def test_two_dispatchers_send_each_of_1000_reminders_once_on_sqlite(mailserver, tmp_path):
-    url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
+def test_two_dispatchers_send_each_of_1000_reminders_once_on_sqlite(
+    mailserver, tmp_path, migrated_sqlite
+):
+    url = migrated_sqlite(tmp_path / "race.sqlite3")
     env = dispatcher_env(url, mailserver)
-    migrated = run(["manage.py", "migrate", "--no-input"], env)
-    assert migrated.returncode == 0, migrated.stderr[-3000:]
     seeded = run(["-m", "tests.meetings.outbox_harness", "seed", str(COUNT)], env)
     assert seeded.returncode == 0, seeded.stderr[-3000:]
 

@@ -24,9 +24,8 @@ print(lights["SP-7"], lights["SP-6"], first["issued"], second["issued"])
 """
 
 
-def test_lights_and_slips_on_sqlite(tmp_path):
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'dev.sqlite3'}"}
-    assert run_manage("migrate", "--no-input", env_extra=env).returncode == 0
+def test_lights_and_slips_on_sqlite(tmp_path, migrated_sqlite):
+    env = {"DATABASE_URL": migrated_sqlite(tmp_path / "dev.sqlite3")}
     assert run_manage("setup_site", env_extra=env).returncode == 0
     done = run_manage("shell", "-v0", "-c", SCRIPT, env_extra=env)
     assert done.returncode == 0, done.stderr[-3000:]
