@@ -96,9 +96,12 @@ def switch_language(page: Page, code: str):
 
     The switch posts a form and reloads; a test that moves on before the reload has
     landed races it (a ``goto`` cancels the post and the old language stays)."""
-    if not page.get_by_test_id(f"language-{code}").is_visible():
-        page.locator(".navbar-toggler").click()  # folded away at phone width
-    page.get_by_test_id(f"language-{code}").click()
+    button = page.get_by_test_id(f"language-{code}")
+    if not button.is_visible():  # folded away at phone width: open the menu, wait until open
+        page.locator(".navbar-toggler").click()
+        expect(page.locator("#main-nav.show:not(.collapsing)")).to_be_visible()
+    with page.expect_navigation():  # a click while the menu was still opening posted nothing
+        button.click()
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans" if code == "zh-hans" else code)
 
 
