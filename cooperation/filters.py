@@ -10,6 +10,7 @@ import time
 
 import django_filters
 from django import forms
+from django.db import transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.db.models.signals import post_delete, post_save
@@ -85,8 +86,10 @@ class FlagFilter(django_filters.Filter):
 # every view of the item list: three queries and 300 model instances, a third of the page's
 # time. They change when an administrator edits one of those tables, so each process keeps
 # them per language for at most KEPT_CHOICES_SECONDS, and forgets them at once when it saves
-# or deletes a row of them itself (another process sees the change within that time).
-KEPT_CHOICES_SECONDS = 60
+# or deletes a row of them itself, and again when that write commits.
+KEPT_CHOICES_SECONDS = 30
+# A rendered filter form is kept as long (views.items: ``filter_form_key``); made from lists
+# at most that old, it shows an edit made in another process within a minute in all.
 _kept_choices: dict[tuple, tuple[float, list]] = {}
 _kept_version = [0]  # counts this process's edits of those tables: it names a rendered form
 
@@ -163,6 +166,13 @@ class OrganizationFilter(KeptModelChoiceFilter):
 @receiver(post_save, sender=Clause)
 @receiver(post_delete, sender=Clause)
 def _forget_kept_choices(sender, **kwargs):
+    """At once (this thread reads its own write), and again when the write is committed:
+    another thread may have read the old rows in between and kept them."""
+    _forget()
+    transaction.on_commit(_forget)
+
+
+def _forget():
     _kept_choices.clear()
     _kept_version[0] += 1
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.management import call_command
 from django.utils import translation
 
@@ -111,7 +111,8 @@ def _empty_cache():
     show the same data version as figures an earlier test cached)."""
     from cooperation.filters import _kept_choices
 
-    cache.clear()
+    for store in caches.all():
+        store.clear()
     _kept_choices.clear()
 
 

@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -268,7 +268,7 @@ def make_items(count, agreement):
 
 def forget_kept():
     """Start cold: the filter form's lists read and the form rendered (kept, 3 queries fewer)."""
-    cache.clear()
+    caches["fragments"].clear()
     _kept_choices.clear()
 
 
@@ -342,3 +342,28 @@ def test_rows_name_a_lead_added_where_this_process_did_not_see_it(viewer_client)
     set_item("KP-2", yibin_lead=newcomer)
     row = viewer_client.get(LIST, {"q": "KP-2"}).content.decode()
     assert "新来" in row
+
+
+def test_filter_forms_of_many_searches_leave_the_default_cache_alone(viewer_client):
+    """Each search keeps its own rendered form; they have their own store, so a run of
+    searches cannot push out what the default cache holds (the dashboard's markers)."""
+    from django.core.cache import cache
+
+    cache.set("marker", "kept", 600)
+    for n in range(120):
+        assert viewer_client.get(LIST, {"q": f"search {n}"}).status_code == 200
+    assert cache.get("marker") == "kept"
+
+
+def test_kept_lists_are_forgotten_again_when_an_edit_commits(
+    agreement, django_capture_on_commit_callbacks
+):
+    """Another thread may read the old rows between a save and its commit and keep them:
+    the commit forgets the lists again."""
+    import time
+
+    park = Organization.objects.get(code="cdig")
+    with django_capture_on_commit_callbacks(execute=True):
+        park.save()
+        _kept_choices[("short-names", "zh-hans")] = (time.monotonic(), {park.pk: "旧名"})
+    assert ("short-names", "zh-hans") not in _kept_choices

@@ -215,9 +215,16 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "chengyi",
-        # Dashboard figures, briefing packs, the item list's filter forms (per filter, ~30 KB).
-        "OPTIONS": {"MAX_ENTRIES": 300},
-    }
+        "OPTIONS": {"MAX_ENTRIES": 100},
+    },
+    # Rendered page fragments (the item list's filter form per filter, ~30 KB each): their
+    # own store, so that many different searches cannot push the figures and the markers
+    # kept in the default cache out of it.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "chengyi-fragments",
+        "OPTIONS": {"MAX_ENTRIES": 200},
+    },
 }
 # How long computed dashboard figures are shown (any write the dashboard counts computes them
 # anew; the time-dependent ones, stale and overdue, are at most this old). 0 turns it off.

@@ -51,7 +51,8 @@ def item_list(request):
         if item_filter.is_valid()
         else None,
         # The filter form is the same for every reader of the same filters (the page number
-        # aside): templates/cooperation/item_list.html keeps it rendered for a minute.
+        # aside): templates/cooperation/item_list.html keeps it rendered (cache "fragments")
+        # for KEPT_CHOICES_SECONDS.
         "filter_form_key": filter_form_key(request),
     }
     return render(request, "cooperation/item_list.html", context)
