@@ -71,6 +71,7 @@ def reminder_dispatch(ctx) -> None:
         dispatch = Probe("reminder dispatch",
                          lambda: _dispatch_run(ctx, broker, count, window, runs))  # fmt: skip
         _noop_run(broker, template, WARMUP, window, {"noop": []})  # warm-up: processes, pools
+        _park_others(ctx)
         _dispatch_run(ctx, broker, WARMUP, window, {})
         _withdraw(ctx)
         mails = _mails(ctx, count)  # those the first measured dispatch run sends
@@ -240,6 +241,16 @@ def _ceiling_run(port: int, mails: list, window: float, runs: dict) -> float:
     elapsed = time.perf_counter() - started
     runs.setdefault("smtplib", []).append({"done": sent, "seconds": elapsed})
     return sent / elapsed
+
+
+def _park_others(ctx) -> None:
+    """Only the measured reminders are due: the dataset's own (the slips' notices fall due at
+    noon of its day, 120,000 of them) are moved ten years ahead in the scratch database, or a
+    run after noon would time those instead, claimed first as they are due earlier."""
+    with psycopg.connect(ctx.urls["scratch"], autocommit=True) as conn:
+        conn.execute("UPDATE cooperation_reminder SET due_at = due_at + interval '10 years' "
+                     "WHERE state = 'pending' AND key NOT LIKE 'bench-dispatch:%%' "
+                     "AND due_at < now() + interval '1 day'")  # fmt: skip
 
 
 def _withdraw(ctx) -> None:

@@ -9,6 +9,7 @@ meeting updates the event already in someone's calendar instead of adding a seco
 """
 
 import datetime
+import functools
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
@@ -85,6 +86,12 @@ def organizer(meeting: Meeting) -> vCalAddress:
 
 def attendee_line(*, email: str, name: str) -> bytes:
     """The recipient as ATTENDEE, one folded content line (CRLF-terminated)."""
+    return _attendee_line(email, name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _attendee_line(email: str, name: str) -> bytes:
+    # The same people are invited meeting after meeting: each line is made once per process.
     address = vCalAddress(f"mailto:{email}")
     if name:
         address.params["CN"] = name

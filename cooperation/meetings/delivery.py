@@ -69,18 +69,28 @@ class Renderings:
             self.calendars[key] = calendar.invitation_shared(meeting)
         return self.calendars[key]
 
-    def bodies_for(self, message: Message, name: str) -> tuple[str, str]:
+    def bodies_with_placeholder(self, message: Message, name: str) -> tuple[str, str]:
+        """Text and HTML with NAME where the name goes (without a greeting: no name)."""
         # Keyed by the object (kept in the value, so its id is not reused while cached).
         key = (id(message), translation.get_language(), bool(name))
         if key not in self.bodies:
             self.bodies[key] = (message, *_bodies(message, self.NAME if name else ""))
         _message, text, html = self.bodies[key]
+        return text, html
+
+    def bodies_for(self, message: Message, name: str) -> tuple[str, str]:
+        text, html = self.bodies_with_placeholder(message, name)
         return text.replace(self.NAME, name), html.replace(self.NAME, escape(name))
+
+
+def display_name(recipient) -> str:
+    """How a message greets its recipient."""
+    return (recipient.get_full_name() or recipient.username) if recipient else ""
 
 
 def render(message: Message, *, recipient, batch: Renderings | None = None) -> Rendered:
     """Both e-mail parts and the calendar file, in the active language."""
-    name = (recipient.get_full_name() or recipient.username) if recipient else ""
+    name = display_name(recipient)
     if batch is None:
         text, html = _bodies(message, name)
     else:
@@ -125,7 +135,14 @@ def message_id(reminder: Reminder) -> str:
 
 def date_header() -> str:
     """Now, in Beijing time (+0800) as the readers live it."""
-    return format_datetime(timezone.localtime(timezone.now()))
+    now = timezone.now()
+    return _date_header(now.replace(microsecond=0), timezone.get_current_timezone_name())
+
+
+@functools.lru_cache(maxsize=2)
+def _date_header(second, zone: str) -> str:
+    # The same text for every message of a second: made once.
+    return format_datetime(timezone.localtime(second))
 
 
 class _ShortHeadersAsTheyAre(email.policy.Compat32):
@@ -169,18 +186,35 @@ class ReminderEmail(EmailMultiAlternatives):
 
 
 def email_message(*, reminder: Reminder, rendered: Rendered) -> ReminderEmail:
-    mail = ReminderEmail(
+    return email_build(
+        rendered,
+        to=reminder.recipient.email,
+        date=date_header(),
+        message_id=message_id(reminder),
+        key=reminder.key,
+    )
+
+
+def email_build(rendered: Rendered, *, to, date, message_id, key, cls=None) -> ReminderEmail:
+    """The e-mail of ``rendered`` to ``to`` (``cls``: ReminderEmail or a subclass)."""
+    mail = (cls or ReminderEmail)(
         subject=rendered.subject,
         body=rendered.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[reminder.recipient.email],
+        to=[to],
         headers={
-            "Date": date_header(),
-            "Message-ID": message_id(reminder),
-            "X-Chengyi-Reminder": reminder.key,
+            "Date": date,
+            "Message-ID": message_id,
+            "X-Chengyi-Reminder": key,
             "Auto-Submitted": "auto-generated",
         },
     )
+    email_alternatives(mail, rendered)
+    return mail
+
+
+def email_alternatives(mail: ReminderEmail, rendered: Rendered) -> None:
+    """The HTML part and, for a meeting, the invitation."""
     mail.attach_alternative(rendered.html, "text/html")
     if rendered.ics is not None:
         # iMIP (RFC 6047): the invitation as a text/calendar alternative with its method,
@@ -191,34 +225,49 @@ def email_message(*, reminder: Reminder, rendered: Rendered) -> ReminderEmail:
         method = rendered.ics_method
         mail.attach_alternative(rendered.ics.decode(), f"text/calendar; method={method}")
         mail.attach("invite.ics", rendered.ics, "application/ics")
-    return mail
 
 
-@dataclass(frozen=True)
 class Outgoing:
     """An e-mail made ready for the wire before its turn comes, so the thread that talks to
-    the mail server does little else: the message, its envelope and its bytes."""
+    the mail server does little else: its envelope and its bytes; and the message as Django
+    builds it (``mail``), for a mail backend other than SMTP (made when first asked for)."""
 
-    mail: EmailMultiAlternatives
-    envelope_from: str
-    envelope_to: list[str]
-    data: bytes
+    def __init__(self, *, envelope_from: str, envelope_to: list[str], data: bytes, build):
+        self.envelope_from = envelope_from
+        self.envelope_to = envelope_to
+        self.data = data
+        self._build = build
+
+    @functools.cached_property
+    def mail(self) -> EmailMultiAlternatives:
+        return self._build()
 
 
 def email_outgoing(*, reminder: Reminder, rendered: Rendered) -> Outgoing:
     mail = email_message(reminder=reminder, rendered=rendered)
     encoding = mail.encoding or settings.DEFAULT_CHARSET
     return Outgoing(
-        mail=mail,
         envelope_from=_sanitized(mail.from_email, encoding),
         envelope_to=[sanitize_address(address, encoding) for address in mail.recipients()],
         data=mail.message().as_bytes(linesep="\r\n"),
+        build=lambda: mail,
     )
 
 
 @functools.lru_cache(maxsize=8)
 def _sanitized(address: str, encoding: str) -> str:
     return sanitize_address(address, encoding)  # the From of every reminder: parsed once
+
+
+def sanitized_from() -> str:
+    """The envelope sender of every reminder."""
+    return _sanitized(settings.DEFAULT_FROM_EMAIL, settings.DEFAULT_CHARSET)
+
+
+@functools.lru_cache(maxsize=4096)
+def sanitized(address: str) -> str:
+    """A recipient's address as the envelope has it (the same people, run after run)."""
+    return sanitize_address(address, settings.DEFAULT_CHARSET)
 
 
 def _email_error(exc: Exception) -> str:

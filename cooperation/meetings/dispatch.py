@@ -38,6 +38,7 @@ from cooperation.robots.throttle import RobotBudget
 from cooperation.services import system_user
 
 from . import delivery, outbox
+from .mailtemplate import MailTemplates
 from .messages import BatchLookups, Message, NotRelevant, compose, language_of, meeting_slot
 
 logger = logging.getLogger("cooperation.reminders")
@@ -158,6 +159,7 @@ class Run:
         )
         lookups = BatchLookups(reminders, now=timezone.now())
         renderings = delivery.Renderings()
+        mails = MailTemplates(renderings)
         for reminder in reminders:
             slot = meeting_slot(reminder)
             if slot in self.slots:
@@ -168,7 +170,7 @@ class Run:
             if slot is not None:
                 self.slots.add(slot)
             try:
-                ready = self._ready(reminder, lookups, renderings, deadline)
+                ready = self._ready(reminder, lookups, renderings, mails, deadline)
             except NotRelevant as exc:
                 self.outcomes.cancelled.append((reminder, str(exc)))
                 continue
@@ -187,9 +189,10 @@ class Run:
             self._collect(self.sender.reports(timeout=0))
 
     @staticmethod
-    def _ready(reminder: Reminder, lookups, renderings, deadline: float) -> Ready:
+    def _ready(reminder: Reminder, lookups, renderings, mails, deadline: float) -> Ready:
         """Composed and rendered in the recipient's language, the e-mail made ready."""
         language = language_of(reminder)
+        note = outgoing = None
         with translation.override(language):
             message = compose(reminder, batch=lookups)
             if reminder.channel in ROBOT_CHANNELS:
@@ -197,7 +200,8 @@ class Run:
                 rendered = delivery.Rendered(subject=message.subject, text=text, html="")
             else:
                 rendered = delivery.render(message, recipient=reminder.recipient, batch=renderings)
-        note = outgoing = None
+            if reminder.channel == Channel.EMAIL and reminder.recipient.email:
+                outgoing = mails.outgoing(reminder=reminder, message=message, rendered=rendered)
         if reminder.channel == Channel.EMAIL:
             # The in-app copy reads in whichever language its reader has when reading it.
             messages = {language: message}
@@ -206,8 +210,6 @@ class Run:
                     with translation.override(other):
                         messages[other] = compose(reminder, batch=lookups)
             note = delivery.notification(reminder=reminder, messages=messages)
-            if reminder.recipient.email:
-                outgoing = delivery.email_outgoing(reminder=reminder, rendered=rendered)
         return Ready(reminder, message, rendered, note, outgoing, deadline)
 
     def _collect(self, reports: list[tuple[Ready, str, str, float]]) -> None:
