@@ -1,9 +1,9 @@
 """/api/v1/: one path per operation, named <model>_<action> like the web's URLs."""
 
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView
 
 from . import loop, views
+from .schema import SchemaView
 
 app_name = "api"
 
@@ -15,7 +15,7 @@ def _view(viewset, **actions):
 LIST, DETAIL = {"get": "list"}, {"get": "retrieve"}
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     path("v1/agreements/", _view(views.AgreementViewSet, **LIST), name="agreement_list"),
     path(
         "v1/agreements/<int:pk>/",

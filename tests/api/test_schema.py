@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import translation
 from openapi_spec_validator import validate
 
 from cooperation.choices import Health, Role, Status
@@ -52,6 +53,35 @@ def test_the_schema_is_english_on_request(api_as):
     page = english["paths"]["/api/v1/items/"]["get"]["parameters"]
     assert any(p.get("description") == "A page number within the paginated result set."
                for p in page)  # fmt: skip
+
+
+def test_the_schema_is_the_same_for_every_role_and_kept_per_language(api_as, tokens):
+    """It is served once generated (per language): what each role would have had generated
+    afresh is what everyone gets."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    from cooperation.api import schema as kept
+
+    kept._SCHEMAS.clear()
+    served = {lang: schema_of(api_as("viewer", HTTP_ACCEPT_LANGUAGE=lang)) for lang in LANGS}
+    assert served["zh-hans"] != served["en"]
+    assert {key[1] for key in kept._SCHEMAS} == set(LANGS)
+    for role in ("anonymous", *tokens):
+        for lang in LANGS:
+            client = api_as(role, HTTP_ACCEPT_LANGUAGE=lang)
+            response = client.get(reverse("api:schema"), {"format": "json"})
+            if role == "anonymous":
+                assert response.status_code in (401, 403)
+                continue
+            assert json.loads(response.content) == served[lang]
+            request = response.wsgi_request
+            with translation.override(lang):
+                fresh = SchemaGenerator().get_schema(request=request, public=True)
+                fresh = json.loads(json.dumps(fresh, default=str))
+            assert fresh == served[lang], (role, lang)
+
+
+LANGS = ("zh-hans", "en")
 
 
 @pytest.fixture
