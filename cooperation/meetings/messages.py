@@ -118,7 +118,8 @@ def meeting_slot(reminder: Reminder) -> tuple | None:
 class BatchLookups:
     """What composing a batch of rows looks up once for all of them.
 
-    The meeting reminders sent within RECENTLY to the batch's people: one query instead of
+    The supervision slips that its notices announce, with their items and addressees. The
+    meeting reminders sent within RECENTLY to the batch's people: one query instead of
     one per row (what the batch itself sends is not in it: the dispatcher holds back a second
     row for the same slot until the first is recorded). And the message of each meeting in
     each language, which a meeting reminder says alike to everyone.
@@ -128,6 +129,12 @@ class BatchLookups:
         self.now = now
         self.sent: dict[tuple, set[int]] = {}
         self.messages: dict[tuple, Message] = {}
+        self.slips: dict = {}
+        notices = [r for r in reminders if r.kind == ReminderKind.SUPERVISION_SLIP]
+        if notices:
+            from cooperation.supervision.notices import slips_of  # a feature above this one
+
+            self.slips = slips_of(notices)
         rows = [reminder for reminder in reminders if meeting_slot(reminder)]
         if not rows:
             return
@@ -383,6 +390,10 @@ def compose(
             return ROBOT_COMPOSERS[reminder.kind](reminder, now)
     if batch is not None and reminder.kind == ReminderKind.MEETING:
         return _meeting_reminder(reminder, now, batch)
+    if batch is not None and reminder.kind == ReminderKind.SUPERVISION_SLIP:
+        from cooperation.supervision.notices import slip_message
+
+        return slip_message(reminder, now, slips=batch.slips)
     return COMPOSERS[reminder.kind](reminder, now)
 
 

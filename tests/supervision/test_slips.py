@@ -343,3 +343,35 @@ def test_the_notice_reads_in_the_recipients_language_and_lapses_when_closed(
     )
     with pytest.raises(NotRelevant):
         compose(Reminder.objects.get(pk=reminder.pk))
+
+
+def test_a_dispatch_batch_composes_its_slip_notices_with_two_queries(
+    people, quiet, time_machine, django_assert_num_queries
+):
+    """The slips, items and addressees of a batch's notices are looked up once, whatever the
+    number of notices and languages; each says what it says when composed on its own."""
+    from django.utils import translation
+
+    from cooperation.meetings.messages import BatchLookups, compose
+
+    time_machine.move_to(local(2026, 12, 4, 8, 0), tick=False)
+    for code in ("SP-6", "SP-7", "KP-1", "KP-2"):
+        open_item(code, target_date=datetime.date(2026, 11, 30))
+    run()
+    notices = list(
+        Reminder.objects.filter(
+            kind=ReminderKind.SUPERVISION_SLIP, recipient__isnull=False, robot__isnull=True
+        ).select_related("recipient")
+    )
+    assert len({notice.context["slip"] for notice in notices}) == 4
+    composed = {}
+    with django_assert_num_queries(2):  # the slips with their items; their addressees
+        batch = BatchLookups(notices, now=local(2026, 12, 4, 8, 0))
+        for notice in notices:
+            for language in ("zh-hans", "en"):
+                with translation.override(language):
+                    composed[notice.pk, language] = compose(notice, batch=batch)
+    for notice in notices:
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                assert compose(notice) == composed[notice.pk, language]
