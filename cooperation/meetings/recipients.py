@@ -105,18 +105,45 @@ def _items_with_last_update(queryset: QuerySet) -> QuerySet:
     )
 
 
-def status_call_missing(meeting: Meeting, *, user_id: int | None = None) -> dict[int, list]:
-    """coordinator id → items in scope with no status update since the previous meeting."""
+def _outdated(meeting: Meeting, queryset: QuerySet) -> QuerySet:
+    """Of ``queryset``, the items in the meeting's scope with no status update since the
+    previous meeting."""
     since = previous_meeting_start(meeting)
     outdated = Q(last_update__isnull=True)
     if since is not None:
         outdated |= Q(last_update__lt=since)
-    items = _items_with_last_update(
-        CooperationItem.objects.filter(
-            category__in=meeting.mechanism.scope_categories, status__in=REPORTING_STATUSES
-        )
+    return queryset.filter(
+        category__in=meeting.mechanism.scope_categories, status__in=REPORTING_STATUSES
     ).filter(outdated)
+
+
+def status_call_missing(meeting: Meeting, *, user_id: int | None = None) -> dict[int, list]:
+    """coordinator id → items in scope with no status update since the previous meeting."""
+    items = _outdated(meeting, _items_with_last_update(CooperationItem.objects.all()))
     return _by_coordinator(items, user_id=user_id)
+
+
+def status_call_recipients(meeting: Meeting) -> set[int]:
+    """The coordinators ``status_call_missing`` has items for, from ids alone: the planner asks
+    this of every upcoming meeting every 15 minutes, and the items themselves (10,000 model
+    instances with their co-owners) took it 1.2 s a meeting at 10,000 items."""
+    items = _outdated(
+        meeting,
+        CooperationItem.objects.annotate(last_update=Max("status_updates__reported_at")).order_by(),
+    )
+    rows = list(
+        items.values_list(
+            "pk", "parent_id", "chengdu_lead_id", "yibin_lead_id",
+            "parent__chengdu_lead_id", "parent__yibin_lead_id",
+        )
+    )  # fmt: skip
+    owners = {org for row in rows for org in row[2:] if org}
+    owning = {pk for row in rows for pk in row[:2] if pk}  # the items and their parents
+    through = CooperationItem.co_owners.through.objects
+    owners.update(
+        through.filter(cooperationitem_id__in=owning).values_list("organization_id", flat=True)
+    )
+    return Directory().coordinators(owners)
 
 
 def _by_coordinator(items, *, user_id: int | None) -> dict[int, list[ItemDue]]:

@@ -167,7 +167,7 @@ def status_calls_plan(meeting: Meeting, *, now, until) -> int:
     due_at = meeting.starts_at - datetime.timedelta(days=meeting.mechanism.status_call_offset_days)
     rows = []
     if due_at <= until and meeting.starts_at - max(due_at, now) >= STATUS_CALL_MIN_NOTICE:
-        for uid in recipients.status_call_missing(meeting):
+        for uid in sorted(recipients.status_call_recipients(meeting)):
             rows.append(_status_call(ReminderKind.STATUS_CALL, meeting, uid, due_at))
         rows += robot_rows(
             ReminderKind.STATUS_CALL,
@@ -273,7 +273,7 @@ def stale_nudges_plan(*, now) -> int:
     )
     day = timezone.localdate(now).strftime("%Y%m%d")
     directory = recipients.Directory()
-    rows = []
+    nudges = []  # (item id, kind, the people it concerns)
     for due in recipients.stale_items(now=now):
         escalate = due.item.stale_since < escalate_before
         owners = recipients.owner_organization_ids(due.item)
@@ -281,18 +281,22 @@ def stale_nudges_plan(*, now) -> int:
         if escalate:
             users |= directory.supervisors_of_owners(owners)
         kind = ReminderKind.STALE_ESCALATION if escalate else ReminderKind.STALE_ITEM
-        # Per-item nudges only for those who want them at once; the others find the item in
-        # their daily digest (cooperation/workflow/digest.py).
-        users = wanting_at_once(users, NoticeKind.REPORT_DUE)
-        for uid in sorted(users):
-            if (due.item.pk, uid) in recent:
+        nudges.append((due.item.pk, kind, users))
+    # Per-item nudges only for those who want them at once; the others find the item in
+    # their daily digest (cooperation/workflow/digest.py). Asked once for everyone concerned,
+    # not once per item (a query each: 7,000 of them a pass at 10,000 items).
+    wanting = wanting_at_once(set().union(*(users for *_n, users in nudges)), NoticeKind.REPORT_DUE)
+    rows = []
+    for item_id, kind, users in nudges:
+        for uid in sorted(users & wanting):
+            if (item_id, uid) in recent:
                 continue
             rows.append(
                 Planned(
-                    key=f"stale:{due.item.pk}:u{uid}:{day}",
+                    key=f"stale:{item_id}:u{uid}:{day}",
                     kind=kind,
                     due_at=now,
-                    item_id=due.item.pk,
+                    item_id=item_id,
                     recipient_id=uid,
                 )
             )

@@ -27,6 +27,7 @@ from cooperation.models import (
     Meeting,
     Notification,
     NotificationPreference,
+    Organization,
     Reminder,
     StatusUpdate,
 )
@@ -193,6 +194,31 @@ def test_status_call_goes_to_coordinators_of_items_missing_an_update_then_again_
     assert len(inbox("cd_coord")) == 2  # the first call and the 14-day meeting reminder
 
 
+def test_the_planner_finds_the_status_calls_recipients_from_ids_alone(
+    planned, people, make_user, time_machine, django_assert_max_num_queries
+):
+    """``status_call_recipients`` (the planner's, every 15 minutes) names exactly the
+    coordinators ``status_call_missing`` has items for, in a few queries however many items:
+    a parent's co-owner counts, as do both leads."""
+    tianfu = Organization.objects.get(code="tianfu-chengdu-admin")
+    tf_coord = make_user("tf_coord", org=tianfu, role=Role.COORDINATOR)
+    CooperationItem.objects.get(code="SP-3").co_owners.add(tianfu)  # SP-3.1, SP-3.2 too
+    time_machine.move_to(local(2026, 11, 24, 9, 30), tick=False)
+
+    def both():
+        with django_assert_max_num_queries(6):  # meetings, mechanism, items, co-owners, people
+            planner = recipients.status_call_recipients(planned)
+        return planner, set(recipients.status_call_missing(planned))
+
+    planner, missing = both()
+    assert planner == missing == {people["cd_coord"].pk, people["yb_coord"].pk, tf_coord.pk}
+    for code in ("SP-3", "SP-3.1", "SP-3.2"):
+        report(people["yb_coord"], code, local(2026, 11, 24, 10, 0), time_machine)
+    time_machine.move_to(local(2026, 11, 24, 11, 0), tick=False)
+    planner, missing = both()
+    assert planner == missing and people["cd_coord"].pk in planner
+
+
 def test_the_briefing_pack_counts_reports_since_the_same_moment_as_the_status_call(
     planned, people, superuser, time_machine
 ):
@@ -240,6 +266,23 @@ def test_minutes_nudge_three_days_after_a_meeting_without_minutes_to_the_host_si
 
 
 # --- stale items ------------------------------------------------------------------------------
+
+
+def test_stale_nudges_go_only_to_those_who_want_them_at_once(people, make_user, time_machine):
+    """Asked once for everyone concerned: two coordinators of the same items, one who wants
+    "items waiting for a report" at once and one who does not."""
+    NotificationPreference.objects.create(
+        user=people["cd_coord"], immediate_kinds=[NoticeKind.REPORT_DUE]
+    )
+    quiet = make_user("cd_quiet", org="cdig", role=Role.COORDINATOR)
+    NotificationPreference.objects.create(user=quiet, immediate_kinds=[NoticeKind.MEETING])
+    CooperationItem.history.update(history_date=local(2026, 1, 1))
+    time_machine.move_to(local(2026, 2, 1, 9, 0), tick=False)
+    assert reminders.stale_nudges_plan(now=local(2026, 2, 1, 9, 0)) > 0
+    nudged = Reminder.objects.filter(kind__in=reminders.STALE_KINDS)
+    to = set(nudged.values_list("recipient__username", flat=True))
+    assert "cd_coord" in to and "cd_quiet" not in to
+    assert set(nudged.filter(recipient=people["cd_coord"]).values_list("item__code", flat=True))
 
 
 def test_stale_items_nudge_coordinators_then_supervisors_at_most_weekly(
