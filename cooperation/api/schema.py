@@ -9,29 +9,21 @@ processes, which is when the code changes.
 import threading
 
 from django.utils import translation
+from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.response import Response
 
 _SCHEMAS: dict[tuple, dict] = {}
 _LOCK = threading.Lock()
 
 
+class KeptSchemaGenerator(SchemaGenerator):
+    def get_schema(self, request=None, public=False):
+        key = (self.api_version, translation.get_language(), public)
+        with _LOCK:  # two threads of one worker: generated once
+            if key not in _SCHEMAS:
+                _SCHEMAS[key] = super().get_schema(request=request, public=public)
+            return _SCHEMAS[key]
+
+
 class SchemaView(SpectacularAPIView):
-    def _get_schema_response(self, request):
-        version = self.api_version or request.version or self._get_version_parameter(request)
-        key = (version, translation.get_language(), self.serve_public)
-        schema = _SCHEMAS.get(key)
-        if schema is None:
-            with _LOCK:  # two threads of one worker: generated once
-                schema = _SCHEMAS.get(key)
-                if schema is None:
-                    generator = self.generator_class(
-                        urlconf=self.urlconf, api_version=version, patterns=self.patterns
-                    )
-                    schema = _SCHEMAS[key] = generator.get_schema(
-                        request=request, public=self.serve_public
-                    )
-        filename = self._get_filename(request, version)
-        return Response(
-            data=schema, headers={"Content-Disposition": f'inline; filename="{filename}"'}
-        )
+    generator_class = KeptSchemaGenerator

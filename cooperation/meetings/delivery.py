@@ -209,12 +209,6 @@ def email_build(rendered: Rendered, *, to, date, message_id, key, cls=None) -> R
             "Auto-Submitted": "auto-generated",
         },
     )
-    email_alternatives(mail, rendered)
-    return mail
-
-
-def email_alternatives(mail: ReminderEmail, rendered: Rendered) -> None:
-    """The HTML part and, for a meeting, the invitation."""
     mail.attach_alternative(rendered.html, "text/html")
     if rendered.ics is not None:
         # iMIP (RFC 6047): the invitation as a text/calendar alternative with its method,
@@ -225,6 +219,7 @@ def email_alternatives(mail: ReminderEmail, rendered: Rendered) -> None:
         method = rendered.ics_method
         mail.attach_alternative(rendered.ics.decode(), f"text/calendar; method={method}")
         mail.attach("invite.ics", rendered.ics, "application/ics")
+    return mail
 
 
 class Outgoing:
@@ -247,27 +242,18 @@ def email_outgoing(*, reminder: Reminder, rendered: Rendered) -> Outgoing:
     mail = email_message(reminder=reminder, rendered=rendered)
     encoding = mail.encoding or settings.DEFAULT_CHARSET
     return Outgoing(
-        envelope_from=_sanitized(mail.from_email, encoding),
-        envelope_to=[sanitize_address(address, encoding) for address in mail.recipients()],
+        envelope_from=sanitized(mail.from_email, encoding),
+        envelope_to=[sanitized(address, encoding) for address in mail.recipients()],
         data=mail.message().as_bytes(linesep="\r\n"),
         build=lambda: mail,
     )
 
 
-@functools.lru_cache(maxsize=8)
-def _sanitized(address: str, encoding: str) -> str:
-    return sanitize_address(address, encoding)  # the From of every reminder: parsed once
-
-
-def sanitized_from() -> str:
-    """The envelope sender of every reminder."""
-    return _sanitized(settings.DEFAULT_FROM_EMAIL, settings.DEFAULT_CHARSET)
-
-
 @functools.lru_cache(maxsize=4096)
-def sanitized(address: str) -> str:
-    """A recipient's address as the envelope has it (the same people, run after run)."""
-    return sanitize_address(address, settings.DEFAULT_CHARSET)
+def sanitized(address: str, encoding: str) -> str:
+    """An address as the envelope has it: the From of every reminder and the same people run
+    after run, each parsed once per process."""
+    return sanitize_address(address, encoding)
 
 
 def _email_error(exc: Exception) -> str:

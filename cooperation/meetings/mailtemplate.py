@@ -19,6 +19,7 @@ import base64
 import re
 import uuid
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.html import escape
 
@@ -69,13 +70,15 @@ def _name_lines(text: str, placeholder: str) -> tuple[int, int]:
 class Template:
     """The bytes of one message for one kind of recipient, split where the values go."""
 
-    def __init__(self, literals: list[bytes], slots: list[str], envelope_from: str):
+    def __init__(self, literals: list[bytes], slots: list[str], name_lines):
         self.literals = literals  # one more than slots: literal, slot, literal ...
         self.slots = slots
-        self.envelope_from = envelope_from
+        self.envelope_from = delivery.sanitized(
+            settings.DEFAULT_FROM_EMAIL, settings.DEFAULT_CHARSET
+        )
         self.boundaries = sorted({slot for slot in slots if slot.startswith("=_zcyTokBoundary")})
         # The longest line with the name in the text and in the HTML: (octets without it, times)
-        self.name_lines = ((0, 0), (0, 0))
+        self.name_lines = name_lines
 
     def name_fits(self, name: bytes, escaped: bytes) -> bool:
         """Whether no line with the name gets long enough to change the part's encoding."""
@@ -88,7 +91,7 @@ class Template:
     def fill(self, values: dict[str, bytes]) -> bytes:
         out = [self.literals[0]]
         for slot, literal in zip(self.slots, self.literals[1:], strict=True):
-            out.append(values.get(slot) or slot.encode())
+            out.append(values.get(slot, slot.encode()))  # boundaries: below
             out.append(literal)
         data = b"".join(out)
         # Fresh boundaries that the message does not contain (the rest of it is known now).
@@ -142,7 +145,9 @@ class MailTemplates:
         mid = delivery.message_id(reminder)
         date = delivery.date_header()
         headers = (("To", email), ("Message-ID", mid), ("X-Chengyi-Reminder", reminder.key))
-        if not ADDRESS.fullmatch(email) or delivery.sanitized(email) != email:
+        if not ADDRESS.fullmatch(email):
+            return None
+        if delivery.sanitized(email, settings.DEFAULT_CHARSET) != email:
             return None
         if any(len(header) + len(value) + 2 > HEADER_LIMIT for header, value in headers):
             return None
@@ -202,13 +207,11 @@ class MailTemplates:
         tokens = sorted(replacements, key=len, reverse=True)
         pattern = re.compile("|".join(map(re.escape, tokens)).encode())
         data = pattern.sub(lambda match: replacements[match.group().decode()].encode(), data)
-        template = _split(data, expected=_expected(name, ics, mail.boundaries))
-        if template is not None and name:
-            template.name_lines = (
-                _name_lines(body_text, placeholder),
-                _name_lines(body_html, placeholder),
-            )
-        return template
+        parts = _split(data, expected=_expected(name, ics, mail.boundaries))
+        if parts is None:
+            return None
+        name_lines = (_name_lines(body_text, placeholder), _name_lines(body_html, placeholder))
+        return Template(*parts, name_lines=name_lines)
 
 
 def _expected(name: str, ics: bytes | None, boundaries: int) -> dict[str, int]:
@@ -223,7 +226,8 @@ def _expected(name: str, ics: bytes | None, boundaries: int) -> dict[str, int]:
     return expected
 
 
-def _split(data: bytes, *, expected: dict[str, int | None]) -> Template | None:
+def _split(data: bytes, *, expected: dict[str, int | None]) -> tuple[list, list] | None:
+    """The template's literals and the slots between them; None when a token is missing."""
     slots = sorted(expected, key=len, reverse=True)
     pattern = re.compile(b"|".join(re.escape(slot.encode()) for slot in slots))
     literals, found = [], []
@@ -238,7 +242,7 @@ def _split(data: bytes, *, expected: dict[str, int | None]) -> Template | None:
             return None  # a token was encoded away (quoted-printable ...): no template
     if any(b"zcyTok" in literal for literal in literals):
         return None
-    return Template(literals, found, envelope_from=delivery.sanitized_from())
+    return literals, found
 
 
 class _TokenEmail(delivery.ReminderEmail):
